@@ -1,0 +1,116 @@
+"""Trusted comparison of candidate outputs with expected outputs. Runs only in the parent.
+
+Reports mismatches the way Liger's `assert_verbose_allclose` and fla's `get_err_ratio` do: first bad
+indices, NaN/Inf positions, max abs and rel error, and a scale-free relative-RMS error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from kernelwright.tolerances import Tolerance, resolve
+
+
+@dataclass
+class Mismatch:
+    ok: bool
+    message: str = ""
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+    rel_rms: float = 0.0
+    bad: int = 0
+    first_bad: list[tuple[int, ...]] = field(default_factory=list)
+
+
+def _idx(flat_index: int, shape: torch.Size) -> tuple[int, ...]:
+    out = []
+    for dim in reversed(shape):
+        out.append(flat_index % dim if dim else 0)
+        flat_index //= dim if dim else 1
+    return tuple(reversed(out))
+
+
+def compare_tensor(expected: torch.Tensor, actual: object, tol: Tolerance, where: str) -> Mismatch:
+    if type(actual) is not torch.Tensor:
+        return Mismatch(False, f"{where}: got {type(actual).__name__}, expected a plain torch.Tensor")
+    if actual.layout is not torch.strided:
+        return Mismatch(False, f"{where}: layout {actual.layout}, expected a dense strided tensor")
+    if actual.shape != expected.shape:
+        return Mismatch(False, f"{where}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}")
+    if actual.dtype != expected.dtype:
+        return Mismatch(False, f"{where}: dtype {actual.dtype}, expected {expected.dtype}")
+    if expected.numel() == 0:
+        return Mismatch(True)
+    exp = expected.double() if expected.is_floating_point() else expected.to(torch.float64)
+    act = actual.double() if actual.is_floating_point() else actual.to(torch.float64)
+    exp_nan, act_nan = torch.isnan(exp), torch.isnan(act)
+    exp_inf, act_inf = torch.isinf(exp), torch.isinf(act)
+    nonfinite_bad = (exp_nan != act_nan) | (act_inf & (act != exp)) | (exp_inf & (act != exp))
+    both_finite = torch.isfinite(exp) & torch.isfinite(act)
+    diff = torch.where(both_finite, (act - exp).abs(), torch.zeros_like(exp))
+    rel = diff / exp.abs().clamp_min(max(tol.atol, 1e-12))  # near-zero expectations: relative to atol
+    bad = nonfinite_bad | (both_finite & (diff > tol.atol + tol.rtol * exp.abs()))
+    n_bad = int(bad.sum())
+    max_abs = float(diff.max())
+    max_rel = float(torch.where(both_finite, rel, torch.zeros_like(rel)).max())
+    denom = float(exp[both_finite].pow(2).mean().sqrt()) if both_finite.any() else 0.0
+    rel_rms = float(diff[both_finite].pow(2).mean().sqrt()) / denom if denom > 0 else 0.0
+    if n_bad == 0:
+        return Mismatch(True, max_abs=max_abs, max_rel=max_rel, rel_rms=rel_rms)
+    flat = bad.reshape(-1).nonzero().reshape(-1)[:5].tolist()
+    firsts = [_idx(i, expected.shape) for i in flat]
+    shown = ", ".join(
+        f"{list(ix)}: got {act.reshape(-1)[i].item():.6g}, expected {exp.reshape(-1)[i].item():.6g}"
+        for ix, i in zip(firsts, flat, strict=True)
+    )
+    n_nan = int((act_nan & ~exp_nan).sum())
+    n_inf = int((act_inf & ~exp_inf).sum())
+    extra = (f"; {n_nan} NaN" if n_nan else "") + (f"; {n_inf} Inf" if n_inf else "")
+    msg = (
+        f"{where}: {n_bad} of {expected.numel()} elements differ beyond {tol.describe()} "
+        f"(max abs err {max_abs:.3g}, max rel err {max_rel:.3g}, rel-RMS err {rel_rms:.3g}{extra}); "
+        f"first at {shown}"
+    )
+    return Mismatch(False, msg, max_abs, max_rel, rel_rms, n_bad, firsts)
+
+
+def compare_outputs(expected: list[torch.Tensor], actual: list, override: dict | None, where: str) -> list[Mismatch]:
+    if len(actual) != len(expected):
+        return [Mismatch(False, f"{where}: {len(actual)} outputs, expected {len(expected)}")]
+    return [
+        compare_tensor(e, a, resolve(e.dtype, override), f"{where} output {i}" if len(expected) > 1 else where)
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True))
+    ]
+
+
+def inputs_unchanged(original: list, after: list) -> str:
+    """'' when every input tensor is bit-identical to what the reference generated (THREATS #9)."""
+    for i, (o, a) in enumerate(zip(original, after, strict=False)):
+        if o is None:
+            continue
+        if type(a) is not torch.Tensor or a.shape != o.shape or a.dtype != o.dtype:
+            return f"input {i} was replaced or reshaped"
+        same = torch.equal(torch.nan_to_num(o, nan=0.0), torch.nan_to_num(a, nan=0.0)) if o.is_floating_point() else torch.equal(o, a)
+        if not same or (o.is_floating_point() and not torch.equal(torch.isnan(o), torch.isnan(a))):
+            changed = int((o != a).sum()) if o.numel() else 0
+            return f"input {i} was modified in place ({changed} of {o.numel()} elements changed)"
+    return ""
+
+
+def degenerate(expected: torch.Tensor, override: dict | None) -> str:
+    """Warn when zeros or a constant would pass the tolerance (THREATS #20)."""
+    if not expected.is_floating_point() or expected.numel() < 2:
+        return ""
+    tol = resolve(expected.dtype, override)
+    exp = expected.double()
+    finite = exp[torch.isfinite(exp)]
+    if finite.numel() == 0:
+        return "the reference output has no finite values"
+    if bool(((exp.abs() <= tol.atol + tol.rtol * exp.abs()) | ~torch.isfinite(exp)).all()):
+        return "an all-zero output passes the tolerance: the reference output is tiny"
+    const = finite.mean()
+    if bool(((exp - const).abs() <= tol.atol + tol.rtol * exp.abs()).all()):
+        return f"a constant output ({float(const):.4g}) passes the tolerance: the reference output is near-constant"
+    return ""

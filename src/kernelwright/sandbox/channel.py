@@ -1,0 +1,106 @@
+"""Framed, authenticated messages between the parent and a worker over inherited pipes.
+
+Frame: 4-byte big-endian header length, 8-byte payload length, 32-byte HMAC-SHA256, JSON header,
+payload bytes. The key is sent by the parent on the control pipe before any candidate code is
+imported, so bytes a candidate writes to a descriptor it finds cannot pass as a result (THREATS #3):
+a forged or garbled frame fails authentication and the parent calls it tampering.
+
+Nothing here unpickles: tensors travel as `torch.save` bytes and the parent loads them with
+`weights_only=True`, which also refuses tensor subclasses (THREATS #12).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+from kernelwright.errors import WorkerProtocolError
+
+_PREFIX = struct.Struct(">IQ32s")
+MAX_HEADER = 1 << 20
+MAX_PAYLOAD = 1 << 34
+
+
+class Timeout(Exception):
+    """No complete message before the deadline."""
+
+
+class Closed(Exception):
+    """The other end closed the pipe (the worker exited or crashed)."""
+
+
+def _mac(key: bytes, header: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, header + b"\0" + payload, hashlib.sha256).digest()
+
+
+class Channel:
+    def __init__(self, read_fd: int | None, write_fd: int | None, key: bytes = b""):
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.key = key
+
+    # -- writing ---------------------------------------------------------------------------------
+    def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
+        assert self.write_fd is not None
+        header = json.dumps({"kind": kind, **fields}, separators=(",", ":")).encode()
+        frame = _PREFIX.pack(len(header), len(payload), _mac(self.key, header, payload)) + header + payload
+        view = memoryview(frame)
+        while view:
+            n = os.write(self.write_fd, view)
+            view = view[n:]
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _read_exact(self, n: int, deadline: float | None) -> bytes:
+        assert self.read_fd is not None
+        chunks = bytearray()
+        while len(chunks) < n:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Timeout
+                ready, _, _ = select.select([self.read_fd], [], [], min(left, 1.0))
+                if not ready:
+                    continue
+            chunk = os.read(self.read_fd, min(n - len(chunks), 1 << 22))
+            if not chunk:
+                raise Closed
+            chunks += chunk
+        return bytes(chunks)
+
+    def recv(self, deadline: float | None = None) -> tuple[dict[str, Any], bytes]:
+        hlen, plen, mac = _PREFIX.unpack(self._read_exact(_PREFIX.size, deadline))
+        if hlen > MAX_HEADER or plen > MAX_PAYLOAD:
+            raise WorkerProtocolError(f"frame sizes out of range (header {hlen}, payload {plen})")
+        header = self._read_exact(hlen, deadline)
+        payload = self._read_exact(plen, deadline) if plen else b""
+        if not hmac.compare_digest(mac, _mac(self.key, header, payload)):
+            raise WorkerProtocolError("a message on the result channel failed authentication")
+        try:
+            msg = json.loads(header)
+        except ValueError as exc:
+            raise WorkerProtocolError("a message header is not JSON") from exc
+        if not isinstance(msg, dict) or "kind" not in msg:
+            raise WorkerProtocolError("a message header has no kind")
+        return msg, payload
+
+
+def dump_tensors(obj: Any) -> bytes:
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def load_tensors(payload: bytes) -> Any:
+    """Load tensors sent by a worker. weights_only refuses code, pickled objects and tensor subclasses."""
+    import torch
+
+    return torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")

@@ -1,0 +1,145 @@
+"""The verdict: one pydantic model, serialised exactly as DESIGN.md's contract says.
+
+Field names here are a contract (scripts outside the code parse them); add fields, never rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA = "kernelwright.verdict/1"
+
+
+class Category(StrEnum):
+    """Why a candidate was not accepted. `None` on the verdict means accepted."""
+
+    COMPILE_ERROR = "compile-error"
+    WRONG_OUTPUT = "wrong-output"
+    INPUT_MUTATION = "input-mutation"
+    REFERENCE_PASSTHROUGH = "reference-passthrough"
+    TAMPERING = "tampering"
+    TIMING_EVASION = "timing-evasion"
+    SANDBOX = "sandbox"
+    CRASH_OR_TIMEOUT = "crash-or-timeout"
+    NEEDS_CUDA = "needs-cuda"
+
+
+# When several reasons reject one candidate, the verdict's category is the most damning one:
+# deliberate cheating outranks a plain bug, so a cheat that also crashes is reported as a cheat.
+CATEGORY_PRECEDENCE: list[Category] = [
+    Category.TAMPERING,
+    Category.SANDBOX,
+    Category.TIMING_EVASION,
+    Category.REFERENCE_PASSTHROUGH,
+    Category.INPUT_MUTATION,
+    Category.WRONG_OUTPUT,
+    Category.CRASH_OR_TIMEOUT,
+    Category.COMPILE_ERROR,
+    Category.NEEDS_CUDA,
+]
+
+
+class Reason(BaseModel):
+    """One finding. `severity` 'hard' rejects; 'soft' is reported on an accepted verdict too."""
+
+    code: str
+    category: str | None = None
+    message: str
+    evidence: str = ""
+    severity: Literal["hard", "soft"] = "hard"
+
+
+class Correctness(BaseModel):
+    trials: int = 0
+    fuzz_cases: int = 0
+    max_abs_err: float = 0.0
+    max_rel_err: float = 0.0
+    rel_rms_err: float = 0.0
+    repeat_checked: bool = False
+    timed_calls_checked: int = 0
+    ablation: str | None = None  # "output-changed" | "output-unchanged" | "no-custom-kernel" | None
+    custom_launches: int = 0
+    notes: list[str] = Field(default_factory=list)
+
+
+class Timing(BaseModel):
+    candidate_ms: float
+    eager_ms: float
+    compiled_ms: float | None
+    speedup_vs_eager: float
+    speedup_vs_compiled: float | None
+    samples: int
+    spread: float  # (p80 - p20) / median of the candidate's samples
+    candidate_p20_ms: float = 0.0
+    candidate_p80_ms: float = 0.0
+    eager_spread: float = 0.0
+    drift: float = 0.0  # |eager before - eager after| / eager before (A-B-A)
+    floor_ms: float = 0.0  # roofline floor for this problem on this card
+    roofline_fraction: float = 0.0  # floor_ms / candidate_ms
+    custom_kernel_share: float | None = None  # share of device time spent in custom kernels
+    host_wall_ms: float = 0.0  # parent-observed wall time per call, median
+
+
+class Environment(BaseModel):
+    device: str
+    interpreter: bool
+    torch: str
+    triton: str
+    python: str
+    cuda: str | None = None
+    driver: str | None = None
+    gpu_count: int = 0
+    sandbox: list[str] = Field(default_factory=list)  # layers that were in force
+
+
+class Verdict(BaseModel):
+    model_config = ConfigDict(use_enum_values=True)
+
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    problem: str
+    candidate: str
+    candidate_sha256: str
+    verdict: Literal["accepted", "rejected", "skipped"]
+    category: Category | None = None
+    reasons: list[Reason] = Field(default_factory=list)
+    correctness: Correctness | None = None
+    timing: Timing | None = None
+    environment: Environment
+    seconds: float = 0.0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_json_dict(), indent=indent)
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict == "accepted"
+
+    @property
+    def hard_reasons(self) -> list[Reason]:
+        return [r for r in self.reasons if r.severity == "hard"]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def decide(reasons: list[Reason]) -> tuple[str, Category | None]:
+    """Verdict and category from the reasons: any hard reason rejects; the worst category wins."""
+    hard = [r for r in reasons if r.severity == "hard"]
+    if not hard:
+        return "accepted", None
+    cats = {Category(r.category) for r in hard if r.category}
+    if cats == {Category.NEEDS_CUDA}:
+        return "skipped", Category.NEEDS_CUDA
+    for cat in CATEGORY_PRECEDENCE:
+        if cat in cats:
+            return "rejected", cat
+    return "rejected", Category.CRASH_OR_TIMEOUT

@@ -1,0 +1,194 @@
+"""The candidate worker: a fresh, sandboxed process per candidate. Untrusted code runs only here.
+
+Run as `python -m kernelwright.worker.candidate CTL_FD RES_FD` by the parent (sandbox/launch.py).
+Order matters and is the defence:
+ 1. read the channel key and the job from the control pipe;
+ 2. import torch and Triton, capture timing/sync originals (worker/clock.py), load the problem and
+    build the reference model's parameters, wrap Triton launches and extension loaders;
+ 3. install the audit policy; only then import the candidate.
+Outputs, post-call inputs and timings go to the parent, which alone holds the expected outputs and
+decides. Nothing here decides a verdict; a compromised worker can only make itself look wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from typing import Any
+
+
+def _short_tb(limit: int = 6) -> str:
+    return "".join(traceback.format_exc(limit=-limit))[-3000:]
+
+
+def main(argv: list[str]) -> int:
+    from kernelwright.sandbox.channel import Channel, dump_tensors
+
+    ctl_fd, res_fd = int(argv[0]), int(argv[1])
+    key = os.read(ctl_fd, 32)
+    ctl = Channel(ctl_fd, None, key)
+    res = Channel(None, res_fd, key)
+    job, _ = ctl.recv()
+    lock = threading.Lock()
+
+    def send(kind: str, payload: bytes = b"", **fields: Any) -> None:
+        with lock:
+            res.send(kind, payload, **fields)
+
+    def error(stage: str, exc: BaseException, case: str | None = None) -> None:
+        send("error", stage=stage, case=case, type=type(exc).__name__, module=type(exc).__module__,
+             message=str(exc)[:2000], traceback=_short_tb())  # fmt: skip
+
+    import torch
+
+    cuda = job["device"] == "cuda"
+    device = torch.device(job["device"])
+    import triton  # noqa: F401 - imported before the policy so its own set-up is unaudited
+
+    from kernelwright.sandbox.policy import AuditPolicy
+    from kernelwright.worker import common
+    from kernelwright.worker.clock import Clock, plain_outputs
+    from kernelwright.worker.launches import LaunchLedger, poison_uninitialised_memory
+
+    clock = Clock.capture(cuda)
+    problem = common.load_module(job["problem_path"], "kw_problem")
+    ref_model = common.build_model(problem, problem.Model, device)
+    ref_state = {k: v.detach().clone() for k, v in ref_model.state_dict().items()}
+    del ref_model
+    ledger = LaunchLedger()
+    ledger.install_triton()
+    ledger.install_extensions()
+    if cuda:
+        torch.cuda.init()
+        torch.empty(1, device=device)  # create the context before the policy
+
+    def report(category: str, code: str, message: str) -> None:
+        send("violation", category=category, code=code, message=message)
+
+    policy = AuditPolicy(job["private_dir"], report)
+    policy.install()
+    send("ready")
+
+    # -- import the candidate ------------------------------------------------------------------
+    try:
+        cand = common.load_module(job["candidate_path"], "kw_candidate")
+    except BaseException as exc:  # noqa: BLE001 - anything the import raises is the candidate's fault
+        error("import", exc)
+        return 0
+    model_cls = getattr(cand, "ModelNew", None)
+    if not isinstance(model_cls, type):
+        send("contract", message="the candidate defines no class ModelNew (it must subclass torch.nn.Module)")
+        return 0
+    try:
+        model = common.build_model(problem, model_cls, device)
+        matched = common.align_parameters(model, ref_state) if isinstance(model, torch.nn.Module) else []
+    except BaseException as exc:  # noqa: BLE001
+        error("init", exc)
+        return 0
+    send("built", aligned=matched)
+    if clock.tampered():
+        send("tampered", names=clock.tampered(), stage="import")
+
+    baseline_threads = [None]
+
+    def run_case(case: common.Case, *, reuse: list | None = None) -> tuple[list | None, list, Any]:
+        """One checked call: returns (snapshot outputs or None, inputs after the call, timing)."""
+        inputs = common.make_inputs(problem, case, device)
+        if reuse is not None:
+            inputs = common.refill_(reuse, inputs)
+        if case.kind != "timed":
+            shapes = ", ".join("x".join(map(str, t.shape)) + f" {str(t.dtype)[6:]}" for t in inputs
+                               if isinstance(t, torch.Tensor))  # fmt: skip
+            send("starting", case=case.label(), inputs=shapes)
+        before = threading.active_count()
+        with torch.no_grad():
+            out, ms, host_ms = clock.time_call(lambda: model(*inputs))
+        snap, why = plain_outputs(out)
+        after = threading.active_count()
+        if baseline_threads[0] is None:
+            baseline_threads[0] = before
+        if after > max(before, baseline_threads[0]):
+            send("violation", category="sandbox", code="KW-R106",
+                 message=f"{after - before} thread(s) still running after forward returned (THREATS #13)")  # fmt: skip
+        if why:
+            send("bad_output", case=case.label(), message=why)
+            return None, inputs, (ms, host_ms)
+        return snap, inputs, (ms, host_ms)
+
+    def cpu_tensors(xs: list) -> list:
+        return [x.detach().cpu() if isinstance(x, torch.Tensor) else None for x in xs]
+
+    # -- correctness: every case, then one repeat -----------------------------------------------
+    cases = [common.Case.from_json(c) for c in job["cases"]]
+    poison_uninitialised_memory(True)
+    for i, case in enumerate(cases):
+        ledger.reset()
+        label = f"{case.label()}#{i}"
+        try:
+            snap, inputs, (ms, _host) = run_case(case)
+        except BaseException as exc:  # noqa: BLE001
+            error("forward", exc, case=label)
+            return 0
+        if snap is None:
+            return 0
+        send("case", dump_tensors({"outputs": snap, "inputs": cpu_tensors(inputs)}), case=label,
+             launches=dict(ledger.counts), failures=list(ledger.failures), ms=ms)  # fmt: skip
+        if clock.tampered():
+            send("tampered", names=clock.tampered(), stage=label)
+
+    # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
+    ablation_case = common.Case.from_json(job["ablation_case"])
+    ledger.reset()
+    ledger.ablate = True
+    try:
+        snap, _, _ = run_case(ablation_case)
+        payload = dump_tensors({"outputs": snap}) if snap is not None else b""
+        send("ablation", payload, skipped=ledger.skipped, case=ablation_case.label())
+    except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
+        send("ablation", skipped=ledger.skipped, case=ablation_case.label(), raised=f"{type(exc).__name__}: {exc}"[:300])
+    ledger.ablate = False
+
+    if job.get("strict"):
+        from kernelwright.worker.strict import torch_compute_ops
+
+        try:
+            ops = torch_compute_ops(lambda: model(*common.make_inputs(problem, ablation_case, device)))
+            send("strict", ops=ops)
+        except BaseException as exc:  # noqa: BLE001
+            error("strict", exc)
+    poison_uninitialised_memory(False)
+
+    # -- timing: every timed call is checked too (no phases: THREATS #5) -------------------------
+    timing = job.get("timing")
+    if timing:
+        prev: list | None = None
+        for j in range(timing["warmup"] + timing["calls"]):
+            case = common.Case("timed", timing["seed_base"] + j)
+            try:
+                snap, prev, (ms, host_ms) = run_case(case, reuse=prev if j % 2 else None)
+            except BaseException as exc:  # noqa: BLE001
+                error("timing", exc, case=case.label())
+                return 0
+            if snap is None:
+                return 0
+            send("timed", index=j, ms=ms, host_ms=host_ms, numels=[s.numel() for s in snap])
+            pick, _ = ctl.recv()
+            values = [s.reshape(-1)[torch.tensor(idx, dtype=torch.long)] if idx is not None else s
+                      for s, idx in zip(snap, pick["positions"], strict=True)]  # fmt: skip
+            send("values", dump_tensors(values), index=j)
+        if clock.tampered():
+            send("tampered", names=clock.tampered(), stage="timing")
+    send("done", launches=dict(ledger.counts))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main(sys.argv[1:])
+    except BaseException:  # noqa: BLE001 - the parent reads the log; the exit status says it broke
+        traceback.print_exc()
+        code = 3
+    sys.stdout.flush()
+    os._exit(code)

@@ -1,0 +1,42 @@
+"""Measured ceilings of the card: device-to-device copy bandwidth and bf16 matmul rate.
+
+The roofline floor uses measured numbers, not datasheet ones (METHOD.md): on an H100 SXM a copy
+moves ~3.0 TB/s counting bytes read plus written, and a 8192^3 bf16 matmul runs ~780-800 TFLOP/s.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def _best_ms(fn, reps: int = 20) -> float:  # type: ignore[no-untyped-def]
+    start = torch.cuda.Event(enable_timing=True)
+    end = torch.cuda.Event(enable_timing=True)
+    fn()
+    torch.cuda.synchronize()
+    best = float("inf")
+    for _ in range(reps):
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        best = min(best, start.elapsed_time(end))
+    return best
+
+
+def measure() -> dict[str, float]:
+    n = 1 << 28  # 1 GiB of fp32: far past L2, so this is HBM bandwidth
+    src = torch.randn(n, device="cuda")
+    dst = torch.empty_like(src)
+    copy_ms = _best_ms(lambda: dst.copy_(src))
+    del src, dst
+    m = 8192
+    a = torch.randn(m, m, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(m, m, device="cuda", dtype=torch.bfloat16)
+    mm_ms = _best_ms(lambda: a @ b, reps=10)
+    del a, b
+    torch.cuda.empty_cache()
+    return {
+        "copy_bytes_per_s": 2 * n * 4 / (copy_ms * 1e-3),
+        "bf16_flops_per_s": 2 * m**3 / (mm_ms * 1e-3),
+    }

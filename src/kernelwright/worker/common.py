@@ -1,0 +1,129 @@
+"""Code both workers run: loading the problem, making inputs from seeds, flattening outputs.
+
+Both workers build every input from the same (kind, seed) pair with the same code on the same
+device, so the candidate never receives the reference's tensors and the reference never reads a
+buffer the candidate touched (THREATS #9).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import torch
+
+INIT_SEED = 20_240_611
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input set: `kind` is 'seed' (get_inputs), 'fuzz' (get_fuzz_inputs) or 'timed'."""
+
+    kind: str
+    seed: int
+    salt: int = 0  # value seed: fresh per judge run, so outputs for known seeds can't be precomputed
+
+    def label(self) -> str:
+        return f"{self.kind}:{self.seed}"
+
+    @property
+    def rng_seed(self) -> int:
+        return (self.seed * 1_000_003 + self.salt) % (2**63 - 1)
+
+    def to_json(self) -> list:
+        return [self.kind, self.seed, self.salt]
+
+    @classmethod
+    def from_json(cls, raw: list) -> Case:
+        return cls(str(raw[0]), int(raw[1]), int(raw[2]) if len(raw) > 2 else 0)
+
+
+def load_module(path: str | Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, str(path))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def to_device(obj: Any, device: torch.device) -> Any:
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, list | tuple):
+        return type(obj)(to_device(o, device) for o in obj)
+    return obj
+
+
+def make_inputs(problem: ModuleType, case: Case, device: torch.device) -> list:
+    """Inputs for one case. Timed cases use get_inputs() shapes with fresh values per seed."""
+    seed_everything(case.rng_seed)
+    if case.kind == "fuzz":
+        raw = problem.get_fuzz_inputs(case.seed)
+    else:
+        # Factory calls inside get_inputs() land on `device` directly: generating 10^8 values on
+        # the GPU takes milliseconds, on the CPU seconds, and every timed call needs fresh ones.
+        with torch.device(device):
+            raw = problem.get_inputs()
+    return list(to_device(list(raw), device))
+
+
+def refill_(old: list, new: list) -> list:
+    """Copy `new` values into `old` buffers (same data_ptr, fresh values: THREATS #4)."""
+    out = []
+    for o, n in zip(old, new, strict=True):
+        if isinstance(o, torch.Tensor) and isinstance(n, torch.Tensor) and o.shape == n.shape:
+            o.copy_(n)
+            out.append(o)
+        else:
+            out.append(n)
+    return out
+
+
+def flatten_outputs(out: Any) -> list[Any]:
+    """A forward may return a tensor or a (nested) tuple/list of tensors."""
+    if isinstance(out, list | tuple):
+        flat: list[Any] = []
+        for o in out:
+            flat.extend(flatten_outputs(o))
+        return flat
+    return [out]
+
+
+def build_model(problem: ModuleType, cls: type, device: torch.device) -> torch.nn.Module:
+    seed_everything(INIT_SEED)
+    init = problem.get_init_inputs()
+    model = cls(*init)
+    return model.to(device).eval() if isinstance(model, torch.nn.Module) else model
+
+
+def align_parameters(candidate: torch.nn.Module, reference_state: dict[str, torch.Tensor]) -> list[str]:
+    """Load the reference's state where names and shapes match (DESIGN: parameter alignment)."""
+    own = candidate.state_dict()
+    matched = {k: v for k, v in reference_state.items() if k in own and own[k].shape == v.shape}
+    if matched:
+        candidate.load_state_dict(matched, strict=False)
+    return sorted(matched)
+
+
+def tensor_meta(t: Any) -> dict[str, Any]:
+    if isinstance(t, torch.Tensor):
+        return {"type": "tensor", "shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")}
+    return {"type": type(t).__name__, "value": repr(t)[:80]}
+
+
+def numel_of(inputs: list) -> int:
+    return sum(t.numel() for t in inputs if isinstance(t, torch.Tensor))
+
+
+def device_for(cuda: bool) -> torch.device:
+    return torch.device("cuda") if cuda else torch.device("cpu")
