@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from kernelwright.timing_check import TimingEvidence
 
 COMPILE_ERROR_MODULES = ("triton.compiler", "triton.language", "torch.utils.cpp_extension")
+# Codes reported once per verdict: the first case shows it; repeating it per case adds nothing.
+ONCE = frozenset({"KW-P002", "KW-O002", "KW-R106", "KW-O004", "KW-T001", "KW-X003"})
 COMPILE_ERROR_TYPES = ("CompilationError", "CompileTimeAssertionFailure", "UnsupportedLanguageConstruct")
 
 
@@ -40,7 +42,7 @@ class RunRecord:
     def add(self, code: str, category: Category | str | None, message: str, evidence: str = "",
             severity: str = "hard") -> None:  # fmt: skip
         cat = category.value if isinstance(category, Category) else category
-        if any(r.code == code and r.message == message for r in self.reasons):
+        if any(r.code == code and (r.message == message or code in ONCE) for r in self.reasons):
             return
         self.reasons.append(Reason(code=code, category=cat, message=message, evidence=evidence[-2000:],
                                    severity=severity))  # type: ignore[arg-type]  # fmt: skip
@@ -107,7 +109,8 @@ class CandidateSession:
             elif kind == "tampered":
                 names = ", ".join(msg.get("names", []))
                 self.run.add("KW-T001", Category.TAMPERING,
-                             f"replaced {names} (the judge times with originals captured before import)")  # fmt: skip
+                             f"replaced {names} after the judge captured them; the judge measures and compares "
+                             "with originals captured before the candidate was imported")  # fmt: skip
             elif kind == "starting":
                 self.current_case = msg.get("case", "")
                 what = f"running forward on case {self.current_case}"
@@ -199,7 +202,7 @@ class CandidateSession:
                          "passthrough)")  # fmt: skip
 
     def _finish(self) -> None:
-        wrong = sorted(set(self.wrong_cases))
+        wrong = list(dict.fromkeys(self.wrong_cases))
         if len(wrong) > 2:
             self.run.add("KW-O001", Category.WRONG_OUTPUT,
                          f"wrong on {len(wrong)} of {len(self.cases) - 1} cases: {', '.join(wrong[:12])}")  # fmt: skip

@@ -67,9 +67,26 @@ def main(argv: list[str]) -> int:
     def report(category: str, code: str, message: str) -> None:
         send("violation", category=category, code=code, message=message)
 
+    from kernelwright.worker.integrity import GuardedEnviron, Integrity
+
     policy = AuditPolicy(job["private_dir"], report)
+    # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
+    # before the snapshot so the harness's own side effects are not mistaken for tampering.
+    poison_uninitialised_memory(True)
+    poison_uninitialised_memory(False)
+    integrity = Integrity()
+
+    def secret_read(name: str) -> None:
+        report("sandbox", "KW-R107", f"reads the environment variable {name}: secrets never reach the worker")
+
+    os.environ = GuardedEnviron(os.environ, secret_read, lambda: policy._candidate_asked(3))
     policy.install()
     send("ready")
+
+    def check_integrity(stage: str) -> None:
+        names = clock.tampered() + integrity.changes()
+        if names:
+            send("tampered", names=sorted(set(names)), stage=stage)
 
     # -- import the candidate ------------------------------------------------------------------
     try:
@@ -88,8 +105,7 @@ def main(argv: list[str]) -> int:
         error("init", exc)
         return 0
     send("built", aligned=matched)
-    if clock.tampered():
-        send("tampered", names=clock.tampered(), stage="import")
+    check_integrity("import")
 
     baseline_threads = [None]
 
@@ -135,8 +151,7 @@ def main(argv: list[str]) -> int:
             return 0
         send("case", dump_tensors({"outputs": snap, "inputs": cpu_tensors(inputs)}), case=label,
              launches=dict(ledger.counts), failures=list(ledger.failures), ms=ms)  # fmt: skip
-        if clock.tampered():
-            send("tampered", names=clock.tampered(), stage=label)
+        check_integrity(label)
 
     # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
     ablation_case = common.Case.from_json(job["ablation_case"])
@@ -178,8 +193,7 @@ def main(argv: list[str]) -> int:
             values = [s.reshape(-1)[torch.tensor(idx, dtype=torch.long)] if idx is not None else s
                       for s, idx in zip(snap, pick["positions"], strict=True)]  # fmt: skip
             send("values", dump_tensors(values), index=j)
-        if clock.tampered():
-            send("tampered", names=clock.tampered(), stage="timing")
+        check_integrity("timing")
     send("done", launches=dict(ledger.counts))
     return 0
 

@@ -1,0 +1,110 @@
+"""Tamper evidence inside the candidate worker (THREATS #2, #11, #18).
+
+Python does not audit `torch.Tensor.clone = f` or `torch.allclose = f`, so the worker snapshots the
+namespaces a cheat would patch before the candidate is imported and compares after import and after
+every call. Only replaced or deleted entries count: modules legitimately gain attributes when a
+submodule is imported lazily (`torch._inductor`), but nothing legitimate rebinds `torch.allclose`.
+
+`GuardedEnviron` stands in for `os.environ`: the worker's environment is already scrubbed, and a read
+of a secret-looking variable (…KEY, …TOKEN, …SECRET, …PASSWORD) is reported as a sandbox violation,
+so the attempt is visible even though it finds nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
+
+
+def _watched() -> list[tuple[str, Any]]:
+    import time
+
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+    import torch.testing
+    import triton
+    import triton.runtime.jit
+    import triton.testing
+
+    import kernelwright.worker.clock as clock
+    import kernelwright.worker.common as common
+    import kernelwright.worker.launches as launches
+
+    objs: list[tuple[str, Any]] = [
+        ("time", time), ("torch", torch), ("torch.cuda", torch.cuda), ("torch.testing", torch.testing),
+        ("torch.nn.functional", F), ("torch.Tensor", torch.Tensor), ("torch.nn.Module", torch.nn.Module),
+        ("triton", triton), ("triton.testing", triton.testing), ("triton.runtime.jit", triton.runtime.jit),
+        ("triton.runtime.jit.JITFunction", triton.runtime.jit.JITFunction),
+        ("kernelwright.worker.clock", clock), ("kernelwright.worker.common", common),
+        ("kernelwright.worker.launches", launches), ("os", os),
+    ]  # fmt: skip
+    try:
+        from triton.runtime.interpreter import InterpretedFunction
+
+        objs.append(("triton.runtime.interpreter.InterpretedFunction", InterpretedFunction))
+    except ImportError:  # pragma: no cover
+        pass
+    if torch.cuda.is_available():
+        objs.append(("torch.cuda.Event", torch.cuda.Event))
+    return objs
+
+
+class Integrity:
+    def __init__(self) -> None:
+        self.snapshot = {name: dict(vars(obj)) for name, obj in _watched()}
+        self._objects = dict(_watched())
+        self.reported: set[str] = set()
+
+    def changes(self) -> list[str]:
+        """Newly replaced or deleted entries, each reported once."""
+        found: list[str] = []
+        for name, before in self.snapshot.items():
+            obj = self._objects[name]
+            now = vars(obj)
+            # On classes a new attribute shadows an inherited method (torch.Tensor.clone lives on
+            # the C base class), so additions count there; modules gain submodules legitimately.
+            if isinstance(obj, type):
+                for attr in now.keys() - before.keys():
+                    if attr in _CACHE_ATTRS:
+                        continue
+                    key = f"{name}.{attr}"
+                    if key not in self.reported:
+                        self.reported.add(key)
+                        found.append(key)
+            for attr, value in before.items():
+                if attr in ("__dict__", "__weakref__", "environ"):
+                    continue
+                if now.get(attr, _MISSING) is not value:
+                    key = f"{name}.{attr}"
+                    if key not in self.reported:
+                        self.reported.add(key)
+                        found.append(key)
+        return found
+
+
+_MISSING = object()
+# Attributes Python and torch add to classes themselves (copyreg's pickling cache, abc caches).
+_CACHE_ATTRS = frozenset({"__slotnames__", "_abc_impl", "__annotations__", "__orig_bases__"})
+
+
+class GuardedEnviron(os._Environ):  # type: ignore[name-defined,misc]
+    """os.environ with reads of secret-looking names reported (the values are gone already)."""
+
+    def __init__(self, base: Any, report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
+        super().__init__(base._data, base.encodekey, base.decodekey, base.encodevalue, base.decodevalue)
+        self._report = report
+        self._candidate_asked = candidate_asked
+
+    def __getitem__(self, key: str) -> str:
+        if isinstance(key, str) and SECRET_NAME.search(key) and self._candidate_asked():
+            self._report(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str) and SECRET_NAME.search(key) and self._candidate_asked():
+            self._report(key)
+        return super().__contains__(key)
