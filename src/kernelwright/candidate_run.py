@@ -155,7 +155,8 @@ class CandidateSession:
         launches = msg.get("launches", {})
         self.launches_seen += sum(launches.values())
         self.c.custom_launches = max(self.c.custom_launches, sum(launches.values()))
-        where = f"case {exp.case.label()}" + (" (repeat)" if i == len(self.cases) - 1 else "")
+        repeat, fresh = len(self.cases) - 2, len(self.cases) - 1
+        where = f"case {exp.case.label()}" + {repeat: " (repeat)", fresh: " (fresh values in reused buffers)"}.get(i, "")
         for m in compare.compare_outputs(exp.outputs, outputs, self.tol, where):
             self.c.max_abs_err = max(self.c.max_abs_err, m.max_abs)
             self.c.max_rel_err = max(self.c.max_rel_err, m.max_rel)
@@ -171,14 +172,16 @@ class CandidateSession:
             self.run.add("KW-P002", Category.REFERENCE_PASSTHROUGH,
                          f"{where}: a custom kernel launch raised and forward still returned, so a fallback "
                          f"path ran: {msg['failures'][0]}")  # fmt: skip
-        if i == len(self.cases) - 1 and len(self.cases) > 1:
+        if i == repeat:
             self.c.repeat_checked = True
-            for m in compare.compare_outputs(self.outputs.get(0, []), outputs, self.tol, "repeat of case 0"):
+            first = next(j for j, e in enumerate(self.expected) if e.case == exp.case)
+            for m in compare.compare_outputs(self.outputs.get(first, []), outputs, self.tol,
+                                             f"repeat of case {exp.case.label()}"):  # fmt: skip
                 if not m.ok:
                     self.run.add("KW-O003", Category.WRONG_OUTPUT,
                                  f"the same input gave different outputs on two runs (a race or "
                                  f"uninitialised memory): {m.message}")  # fmt: skip
-        else:
+        elif i < repeat:
             if exp.case.kind == "fuzz":
                 self.c.fuzz_cases += 1
             else:
@@ -205,7 +208,7 @@ class CandidateSession:
         wrong = list(dict.fromkeys(self.wrong_cases))
         if len(wrong) > 2:
             self.run.add("KW-O001", Category.WRONG_OUTPUT,
-                         f"wrong on {len(wrong)} of {len(self.cases) - 1} cases: {', '.join(wrong[:12])}")  # fmt: skip
+                         f"wrong on {len(wrong)} of {len(self.cases)} cases: {', '.join(wrong[:12])}")  # fmt: skip
         if self.launches_seen == 0 or self.c.ablation == "no-custom-kernel":
             self.run.add("KW-P000", Category.REFERENCE_PASSTHROUGH,
                          "no custom kernel (a Triton launch or a load_inline function) ran in forward: "

@@ -141,7 +141,9 @@ def suite_run(
     candidates: Annotated[Path, typer.Option(help="Candidates as <problem-stem>.py or <problem-stem>/*.py")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one kernelwright.suite/1 JSON object")] = False,
     jobs: Annotated[int, typer.Option(help="Candidates judged in parallel")] = 1,
-    executor: Annotated[str, typer.Option(help="local (default)")] = "local",
+    executor: Annotated[str, typer.Option(help="local (default) | ray")] = "local",
+    ray_address: Annotated[str | None, typer.Option("--ray-address",
+                                                    help="Ray cluster (default: start a local one)")] = None,  # fmt: skip
     seeds: Annotated[int | None, typer.Option()] = None,
     fuzz: Annotated[int | None, typer.Option()] = None,
     timeout: Annotated[float | None, typer.Option()] = None,
@@ -157,7 +159,7 @@ def suite_run(
     try:
         cfg = build_config(config, seeds=seeds, fuzz=fuzz, timeout=timeout, device=device)
         code = run_suite_command(problems_dir, candidates, cfg, as_json=as_json, jobs=jobs, executor=executor,
-                                 resume=resume, store=_store(no_store, db))  # fmt: skip
+                                 resume=resume, store=_store(no_store, db), ray_address=ray_address)  # fmt: skip
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
@@ -206,6 +208,15 @@ def guard(candidate: Annotated[Path, typer.Argument()], as_json: Annotated[bool,
 
 def _mount_optional() -> None:
     """Sub-apps of other stages (store, agent, report…) register here."""
+    from kernelwright.cli_agent import mount as mount_agent
+
+    mount_agent(app)
+    try:
+        from kernelwright.cli_integrations import mount
+    except ImportError:  # pragma: no cover - during development only
+        pass
+    else:
+        mount(app)
     try:
         from kernelwright.cli_store import export_command, kb_app, verdict_app
     except ImportError:  # pragma: no cover - during development only

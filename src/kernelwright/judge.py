@@ -129,12 +129,10 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
         meta = _ref_reply(ref, "meta", min(left(), config.compile_timeout + config.call_timeout), spec)
         cases, notes = _plan_cases(meta, config, cuda)
         run.correctness.notes.extend(notes)
-        ref.send("cmd", op="expected", cases=[c.to_json() for c in cases])
-        expected: list[Expected] = []
-        for case in cases:
-            _, payload = _ref_reply(ref, "expected", min(left(), config.call_timeout * 2), spec, payload=True)
-            data = load_tensors(payload)
-            expected.append(Expected(case, data["outputs"], data["inputs"]))
+        expected = _expected(ref, cases, spec, min(left(), config.call_timeout * 2))
+        reuse_index, tail = _tail_cases(expected)
+        expected += _expected(ref, tail, spec, min(left(), config.call_timeout * 2))
+        cases = cases + tail
         for i, out in enumerate(expected[0].outputs if expected else []):
             why = compare.degenerate(out, meta.get("tolerance"))
             if why:
@@ -147,7 +145,7 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
             if config.compile_baseline:
                 evidence.compiled = _timed_reference(ref, "compiled", evidence, left(), spec)
         _run_candidate(tmp, private, problem_copy, config, cuda, cases, expected, meta, run, timing_plan,
-                       evidence, left)  # fmt: skip
+                       evidence, left, reuse_index)  # fmt: skip
         if evidence and evidence.candidate and not run.hard():
             evidence.eager_after = _timed_reference(ref, "eager_after", evidence, left(), spec)
         ref.send("cmd", op="quit")
@@ -156,6 +154,16 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
     if evidence and evidence.candidate and not run.hard():
         return assemble_timing(evidence, run)
     return None
+
+
+def _expected(ref: Worker, cases: list[Case], spec: ProblemSpec, timeout: float) -> list[Expected]:
+    ref.send("cmd", op="expected", cases=[c.to_json() for c in cases])
+    out = []
+    for case in cases:
+        _, payload = _ref_reply(ref, "expected", timeout, spec, payload=True)
+        data = load_tensors(payload)
+        out.append(Expected(case, data["outputs"], data["inputs"]))
+    return out
 
 
 def _ref_reply(ref: Worker, kind: str, timeout: float, spec: ProblemSpec, payload: bool = False) -> Any:
@@ -185,8 +193,19 @@ def _plan_cases(meta: dict, config: JudgeConfig, cuda: bool) -> tuple[list[Case]
         )
         fuzz, seeds = fuzz + seeds, 0
     cases = [Case("seed", i, salt) for i in range(seeds)] + [Case("fuzz", i, salt) for i in range(fuzz)]
-    cases.append(cases[0])  # the repeat: the same input again must give the same answer (THREATS #15)
     return cases, notes
+
+
+def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:
+    """A repeat of the largest case, then its shape with fresh values written into its buffers.
+
+    The repeat must give the same answer (THREATS #15); the fresh one defeats caches keyed by
+    data_ptr, id or shape (THREATS #4), even on the CPU where nothing is timed. The largest case,
+    because on a one-element input a stale answer can match by chance.
+    """
+    index = max(range(len(expected)), key=lambda i: sum(int(t.numel()) for t in expected[i].inputs if t is not None))
+    big = expected[index].case
+    return index, [big, Case(big.kind, big.seed, (big.salt + 1) % 2**31)]
 
 
 def _timing_plan(config: JudgeConfig, meta: dict) -> dict:
@@ -229,7 +248,8 @@ def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> dict:
 
 def _run_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeConfig, cuda: bool,
                    cases: list[Case], expected: list[Expected], meta: dict, run: RunRecord,
-                   timing_plan: dict | None, evidence: TimingEvidence | None, left: Any) -> None:  # fmt: skip
+                   timing_plan: dict | None, evidence: TimingEvidence | None, left: Any,
+                   reuse_index: int) -> None:  # fmt: skip
     cand = Worker("kernelwright.worker.candidate", env=scrubbed_env(private, cuda), cwd=private,
                   log_path=tmp / "candidate.log", isolate_network=True,
                   memory_limit_mb=config.memory_limit_mb)  # fmt: skip
@@ -238,8 +258,8 @@ def _run_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeCo
     try:
         cand.send("job", problem_path=str(problem_copy), candidate_path=str(private / "candidate.py"),
                   private_dir=str(private), device="cuda" if cuda else "cpu",
-                  cases=[c.to_json() for c in cases], ablation_case=_ablation_case(cases).to_json(),
-                  strict=config.strict, timing=timing_plan)  # fmt: skip
+                  cases=[c.to_json() for c in cases], ablation_case=_ablation_case(expected).to_json(),
+                  strict=config.strict, timing=timing_plan, reuse_index=reuse_index)  # fmt: skip
         session.drive(left, timing_plan, evidence)
     except WorkerDied as exc:
         run.add("KW-X001", Category.CRASH_OR_TIMEOUT, exc.reason, exc.log_tail)
@@ -249,7 +269,10 @@ def _run_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeCo
         cand.close(grace=2.0)
 
 
-def _ablation_case(cases: list[Case]) -> Case:
-    fuzz = [c for c in cases if c.kind == "fuzz"]
-    return fuzz[0] if fuzz else cases[0]
+def _ablation_case(expected: list[Expected]) -> Case:
+    """The largest case: on a one-element input, a skipped ReLU can still look right."""
+    def size(e: Expected) -> int:
+        return sum(int(t.numel()) for t in e.inputs if t is not None)
+
+    return max(expected, key=size).case
 

@@ -18,15 +18,18 @@ from kernelwright.verdict import Verdict
 
 
 def executor_judge(name: str, address: str | None = None) -> Any:
-    if name == "local":
+    if name == "local" and not address:
         return local_judge
-    raise BadInput(f"unknown executor {name!r} (available: local)")
+    from kernelwright.executors import make_judge_fn
+
+    return make_judge_fn(name, address)
 
 
 def run_suite_command(problems_dir: Path, candidates: Path, config: JudgeConfig, *, as_json: bool, jobs: int,
                       executor: str, resume: str | None, store: Any, ray_address: str | None = None) -> int:  # fmt: skip
     items, missing = pair(problems_dir, candidates)
     judge_fn = executor_judge(executor, ray_address)
+    jobs = max(jobs, getattr(judge_fn, "parallelism", 1))  # Ray: keep the whole cluster busy
     done: dict[str, dict] = {}
     run_id = None
     if store is not None:

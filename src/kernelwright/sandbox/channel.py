@@ -45,6 +45,7 @@ class Channel:
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.key = key
+        self._buf = bytearray()
 
     # -- writing ---------------------------------------------------------------------------------
     def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
@@ -57,10 +58,10 @@ class Channel:
             view = view[n:]
 
     # -- reading ---------------------------------------------------------------------------------
-    def _read_exact(self, n: int, deadline: float | None) -> bytes:
+    def _fill(self, n: int, deadline: float | None) -> None:
+        """Buffer at least n bytes. A timeout keeps what arrived: the next recv resumes mid-frame."""
         assert self.read_fd is not None
-        chunks = bytearray()
-        while len(chunks) < n:
+        while len(self._buf) < n:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -68,18 +69,21 @@ class Channel:
                 ready, _, _ = select.select([self.read_fd], [], [], min(left, 1.0))
                 if not ready:
                     continue
-            chunk = os.read(self.read_fd, min(n - len(chunks), 1 << 22))
+            chunk = os.read(self.read_fd, max(n - len(self._buf), 1 << 16))
             if not chunk:
                 raise Closed
-            chunks += chunk
-        return bytes(chunks)
+            self._buf += chunk
 
     def recv(self, deadline: float | None = None) -> tuple[dict[str, Any], bytes]:
-        hlen, plen, mac = _PREFIX.unpack(self._read_exact(_PREFIX.size, deadline))
+        self._fill(_PREFIX.size, deadline)
+        hlen, plen, mac = _PREFIX.unpack(bytes(self._buf[: _PREFIX.size]))
         if hlen > MAX_HEADER or plen > MAX_PAYLOAD:
             raise WorkerProtocolError(f"frame sizes out of range (header {hlen}, payload {plen})")
-        header = self._read_exact(hlen, deadline)
-        payload = self._read_exact(plen, deadline) if plen else b""
+        total = _PREFIX.size + hlen + plen
+        self._fill(total, deadline)
+        header = bytes(self._buf[_PREFIX.size : _PREFIX.size + hlen])
+        payload = bytes(self._buf[_PREFIX.size + hlen : total])
+        del self._buf[:total]
         if not hmac.compare_digest(mac, _mac(self.key, header, payload)):
             raise WorkerProtocolError("a message on the result channel failed authentication")
         try:

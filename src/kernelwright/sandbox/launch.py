@@ -7,6 +7,7 @@ The parent always survives: a worker that hangs, segfaults, exits early or eats 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import os
 import resource
@@ -83,6 +84,21 @@ def scrubbed_env(private_dir: Path, cuda: bool, extra: dict[str, str] | None = N
     return env
 
 
+def _high_pipe() -> tuple[int, int]:
+    """A pipe whose ends sit above the standard descriptors.
+
+    If the parent runs with 0, 1 or 2 closed (daemons, some test runners), os.pipe() can hand those
+    numbers out, and the child's stdin/stdout redirection would then land on the result channel.
+    """
+    r, w = os.pipe()
+    ends = []
+    for fd in (r, w):
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(fd)
+        ends.append(high)
+    return ends[0], ends[1]
+
+
 def _child_setup() -> None:
     os.setsid()  # own process group: the parent kills the whole tree
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -105,8 +121,8 @@ class Worker:
         self.log_path = log_path
         self.memory_limit_mb = memory_limit_mb or max_worker_memory_mb()
         self.key = os.urandom(32)
-        ctl_r, ctl_w = os.pipe()
-        res_r, res_w = os.pipe()
+        ctl_r, ctl_w = _high_pipe()
+        res_r, res_w = _high_pipe()
         child_ctl, child_res = ctl_r, res_w
         prefix = network_isolation() if isolate_network else []
         self._log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the worker

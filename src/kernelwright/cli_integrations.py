@@ -1,0 +1,73 @@
+"""CLI commands for coding-agent integrations: `kernelwright mcp` and `kernelwright init-task`.
+
+Mounted by ``kernelwright.cli._mount_optional``; kept out of ``cli.py`` so the judge's own CLI does not
+import the MCP SDK. Errors: one line on stderr, exit 2 (DESIGN contract); results: stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kernelwright.errors import KernelwrightError
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(f"kernelwright: {message}\n")
+    return typer.Exit(2)
+
+
+def mcp_command() -> None:
+    """Serve the judge to coding agents over MCP (stdio): verify, bench, problem_info, list_suite, knowledge_search.
+
+    Register it with your agent, e.g. `claude mcp add kernelwright -- kernelwright mcp`.
+    """
+    try:
+        from kernelwright.mcp_server import serve
+
+        serve()
+    except KernelwrightError as exc:
+        raise _fail(str(exc)) from None
+
+
+def init_task_command(
+    source: Annotated[Path, typer.Argument(help="Your Python file with the module or function to optimise")],
+    entry: Annotated[str, typer.Option(help="The nn.Module subclass or function in SOURCE to turn into Model")],
+    out: Annotated[Path, typer.Option(help="Where to write the KernelBench-format problem")] = Path("problem.py"),
+    inputs: Annotated[str | None, typer.Option(help="Python expression for example inputs, e.g. "
+                                                    "'[torch.randn(16, 1024)]' (evaluated in SOURCE)")] = None,  # fmt: skip
+    example_inputs: Annotated[str | None, typer.Option(help="Function in SOURCE returning example inputs "
+                                                            "(default: SOURCE's get_inputs)")] = None,  # fmt: skip
+    init_inputs: Annotated[str | None, typer.Option(help="Constructor arguments of a module, e.g. '[1024]'")] = None,
+    fuzz: Annotated[bool, typer.Option(help="Add get_fuzz_inputs varying the leading dimension")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary")] = False,
+) -> None:
+    """Make a KernelBench-format problem (Model, get_inputs, get_fuzz_inputs) from your own code.
+
+    Example inputs run once in a subprocess; their shapes and dtypes become torch.randn/randint calls.
+    The result is checked by running the reference on every fuzz case before it is written.
+    """
+    from kernelwright.init_task import init_task
+
+    try:
+        report = init_task(source, entry, out, inputs=inputs, example_inputs=example_inputs,
+                           init_inputs=init_inputs, fuzz=fuzz)  # fmt: skip
+    except KernelwrightError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(report) + "\n")
+        return
+    shapes = ", ".join(f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else "literal"
+                       for s in report["inputs"])  # fmt: skip
+    fuzz_note = f"{len(report['fuzz_checked'])} fuzz cases checked" if report["has_fuzz"] else "no fuzz inputs"
+    sys.stdout.write(f"wrote {report['out']}: inputs [{shapes}], {fuzz_note}\n"
+                     f"next: kernelwright verify {report['out']} YOUR_KERNEL.py\n")  # fmt: skip
+
+
+def mount(app: typer.Typer) -> None:
+    app.command("mcp")(mcp_command)
+    app.command("init-task")(init_task_command)
