@@ -81,8 +81,9 @@ def _record(store: Any, verdict: Verdict, problem_source: str, candidate_source:
         return body
     rec = store.record_verdict(verdict, problem_source=problem_source, candidate_source=candidate_source,
                                origin=origin or {"kind": "file"}, run_id=run_id, item_key=item_key)  # fmt: skip
-    body.update(record_id=rec.record_id, signature=rec.signature, public_key=rec.public_key)
-    return body
+    # The signed record: every contract field plus record_id, problem_sha256, provenance, signature and
+    # public_key, so `kernelwright verdict check` verifies exactly what was printed.
+    return dict(rec.verdict)
 
 
 @app.command(epilog="Exit status: 0 accepted, 1 rejected or skipped, 2 bad invocation.")

@@ -1,0 +1,254 @@
+"""CLI for the store: ``kb list|show|search``, ``verdict check`` and ``export``.
+
+The main app mounts these (see :func:`mount`). Exit codes follow the verify contract: 0 success,
+1 a check failed (``verdict check``), 2 bad invocation or input (missing file, unreadable JSON, unknown
+record, unreachable database), always with one line on stderr saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kernelwright.store import Store
+
+kb_app = typer.Typer(help="Browse the knowledge base of stored, signed verdicts.", no_args_is_help=True)
+verdict_app = typer.Typer(help="Work with verdict files.", no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL; overrides $KERNELWRIGHT_DB.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _open(db: str | None) -> Store:
+    try:
+        return Store.open(db)
+    except Exception as exc:  # noqa: BLE001 - bad URL, driver missing, server down: all bad invocation
+        _fail(
+            f"cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        )
+
+
+def _console() -> Console:
+    """Terminal width on a terminal; wide when piped, so records are not folded into unreadable cells."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
+def _echo_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:.2f}x"
+
+
+def _records_table(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for col in (
+        "record",
+        "problem",
+        "verdict",
+        "category",
+        "vs eager",
+        "vs compiled",
+        "lang",
+        "device",
+        "created",
+    ):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["record_id"][:12],
+            r["problem"],
+            r["verdict"],
+            r["category"] or "",
+            _fmt(r["speedup_vs_eager"]),
+            _fmt(r["speedup_vs_compiled"]),
+            r["language"],
+            r["device"],
+            (r["created_at"] or "")[:19],
+        )
+    return table
+
+
+@kb_app.command("list")
+def list_command(
+    json_: JsonOption = False,
+    problem: Annotated[str | None, typer.Option("--problem", help="Problem path, id or file stem.")] = None,
+    accepted: Annotated[bool, typer.Option("--accepted", help="Only accepted records.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    db: DbOption = None,
+) -> None:
+    """List stored verdicts, newest first."""
+    with _open(db) as store:
+        rows = store.list_records(problem=problem, accepted_only=accepted, limit=limit)
+    if json_:
+        _echo_json(rows)
+    else:
+        _console().print(_records_table(rows, f"{len(rows)} record(s)"))
+
+
+@kb_app.command("show")
+def show_command(
+    record_id: Annotated[str, typer.Argument(help="Record id (a unique prefix is enough).")],
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show one record: the full signed verdict JSON and the candidate source."""
+    with _open(db) as store:
+        matches = store.resolve_record_id(record_id)
+        if record_id in matches:
+            matches = [record_id]
+        if not matches:
+            _fail(f"no record {record_id!r}")
+        if len(matches) > 1:
+            _fail(f"record id prefix {record_id!r} is ambiguous: {', '.join(matches)}")
+        rec = store.get_record(matches[0])
+    assert rec is not None
+    if json_:
+        _echo_json(rec)
+        return
+    typer.echo(json.dumps(rec["verdict_json"], indent=2, ensure_ascii=False))
+    typer.echo(f"\n# candidate source ({rec['language']}, sha256 {rec['candidate_sha256']})")
+    typer.echo(rec["candidate_source"])
+
+
+@kb_app.command("search")
+def search_command(
+    text: Annotated[
+        str | None, typer.Argument(help="Text to find in problem ids, sources and reasons.")
+    ] = None,
+    like: Annotated[
+        Path | None, typer.Option("--like", help="Find kernels for problems similar to this file.")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many results.")] = 5,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Search records by text, or (--like PROBLEM) retrieve accepted kernels for similar problems."""
+    if (text is None) == (like is None):
+        _fail("give either TEXT or --like PROBLEM_FILE")
+    if like is not None and not like.is_file():
+        _fail(f"no such problem file: {like}")
+    with _open(db) as store:
+        if like is None:
+            rows = store.search_text(str(text), limit=k)
+            if json_:
+                _echo_json(rows)
+            else:
+                _console().print(_records_table(rows, f"{len(rows)} match(es) for {text!r}"))
+            return
+        from kernelwright.knowledge import KnowledgeBase
+
+        try:
+            kb = KnowledgeBase(store)
+            entries = kb.retrieve(str(like), k=k)
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {like}: {exc}")
+    if json_:
+        _echo_json(
+            [
+                {**asdict(e), "environment": e.environment.model_dump() if e.environment else None}
+                for e in entries
+            ]
+        )
+        return
+    table = Table(title=f"{len(entries)} kernel(s) for problems like {like.name}")
+    for col in ("record", "problem", "family", "score", "vs eager", "vs compiled", "lang", "device"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(
+            e.record_id[:12],
+            e.problem,
+            e.op_family or "",
+            f"{e.score:.3f}",
+            _fmt(e.speedup_vs_eager),
+            _fmt(e.speedup_vs_compiled),
+            e.language,
+            e.environment.device if e.environment else "",
+        )
+    _console().print(table)
+
+
+@verdict_app.command("check")
+def check_command(
+    file: Annotated[
+        Path, typer.Argument(help="A verdict JSON file, a JSON array, or an export (JSONL/Parquet).")
+    ],
+    trusted_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-key", help="Base64 public key to accept (repeatable); default: any embedded key."
+        ),
+    ] = None,
+) -> None:
+    """Check every record's ed25519 signature and, for export rows, that each column matches it."""
+    from kernelwright.export import ExportError, check_row, item_id, read_items
+
+    if not file.is_file():
+        _fail(f"no such file: {file}")
+    try:
+        items = read_items(file)
+    except ExportError as exc:
+        _fail(str(exc))
+    trusted = set(trusted_key) if trusted_key else None
+    bad = 0
+    for index, item in enumerate(items):
+        errors = check_row(item, trusted)
+        if errors:
+            bad += 1
+            typer.echo(f"bad record {item_id(item, index)}: {'; '.join(errors)}", err=True)
+    if bad:
+        typer.echo(f"{bad} of {len(items)} record(s) failed the check")
+        raise typer.Exit(1)
+    typer.echo(f"ok: {len(items)} record(s), all signatures valid")
+
+
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    format_: Annotated[ExportFormat, typer.Option("--format", help="jsonl or parquet.")] = ExportFormat.jsonl,
+    min_speedup: Annotated[
+        float | None,
+        typer.Option(
+            "--min-speedup",
+            help="Keep rows whose speedup over the stronger baseline is at least X (needs timing).",
+        ),
+    ] = None,
+    include_rejected: Annotated[
+        bool, typer.Option("--include-rejected", help="Also export rejected/skipped.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Export verified (reference, kernel, verdict) pairs with provenance for fine-tuning."""
+    from kernelwright.export import export
+
+    with _open(db) as store:
+        try:
+            n = export(store, out, format_.value, include_rejected=include_rejected, min_speedup=min_speedup)
+        except OSError as exc:
+            _fail(f"cannot write {out}: {exc}")
+    typer.echo(f"exported {n} row(s) to {out}")
+
+
+def mount(app: typer.Typer) -> None:
+    """Attach ``kb``, ``verdict`` and ``export`` to the main app (what ``kernelwright.cli`` should call)."""
+    app.add_typer(kb_app, name="kb")
+    app.add_typer(verdict_app, name="verdict")
+    app.command("export")(export_command)

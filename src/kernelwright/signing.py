@@ -1,0 +1,176 @@
+"""Ed25519 signatures over stored verdicts, so a verdict can be checked long after (and far from) its run.
+
+Why: verdicts become training data and knowledge for later prompts. A record whose numbers were edited
+after the judge produced them (a better speedup, "rejected" flipped to "accepted", a different kernel
+swapped in under the old hash) must be detectable by anyone holding the file.
+
+Exactly what is signed
+----------------------
+A *record* is the contract verdict JSON (``Verdict.to_json_dict()``) plus the fields the store adds::
+
+    record_id       str   unique id of this record (uuid4 hex)
+    problem_sha256  str   sha256 (hex, UTF-8) of the reference problem source that was judged
+    provenance      dict  {"origin": "file"|"agent", "model", "run_id", "parent", "language",
+                           "recorded_at", ...}
+    signature       str   base64 (standard alphabet, padded) of the 64-byte ed25519 signature
+    public_key      str   base64 of the 32-byte raw ed25519 public key that made the signature
+
+The signed message is ``canonical_json(payload)`` where ``payload`` is the record *without*
+``signature`` and ``public_key`` -- i.e. the verdict JSON, ``record_id`` itself, ``problem_sha256`` and
+``provenance`` are all covered. ``canonical_json`` = ``json.dumps(obj, sort_keys=True,
+separators=(",", ":"), ensure_ascii=False, allow_nan=False)`` encoded as UTF-8. Non-finite floats are
+not valid JSON, so :func:`json_safe` turns them into the strings ``"NaN"``, ``"Infinity"`` and
+``"-Infinity"`` *before* signing (pydantic reads those strings back as floats).
+
+The candidate and reference sources are not in the payload; they are bound through
+``candidate_sha256`` and ``problem_sha256``. Whoever checks an export row must therefore also check
+that ``sha256(kernel_source) == candidate_sha256`` (see ``kernelwright.export.check_row``).
+
+A valid signature proves the record is unchanged since a holder of that private key signed it; it
+does not prove *who* that is. Pass ``trusted_keys`` to :func:`verify_record` to pin keys.
+
+Keys live in ``$KERNELWRIGHT_HOME`` when set (used for both config and data: handy for tests and CI),
+else in ``platformdirs.user_config_dir("kernelwright")``. The private key is PKCS#8 PEM, mode 0600,
+created atomically on first use so parallel workers agree on one key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+KEY_FILE = "signing_key.pem"
+PUBLIC_KEY_FILE = "signing_key.pub"
+UNSIGNED_FIELDS = frozenset({"signature", "public_key"})
+
+
+def config_dir() -> Path:
+    """Where the key pair lives: ``$KERNELWRIGHT_HOME`` or the platform's user config dir."""
+    home = os.environ.get("KERNELWRIGHT_HOME")
+    return Path(home) if home else Path(platformdirs.user_config_dir("kernelwright"))
+
+
+def data_dir() -> Path:
+    """Where the default database lives: ``$KERNELWRIGHT_HOME`` or the platform's user data dir."""
+    home = os.environ.get("KERNELWRIGHT_HOME")
+    return Path(home) if home else Path(platformdirs.user_data_dir("kernelwright"))
+
+
+def json_safe(obj: Any) -> Any:
+    """A copy of ``obj`` that strict JSON can hold: NaN/inf floats become strings, tuples lists."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def canonical_json(obj: Any) -> bytes:
+    """The byte string that is signed: sorted keys, no whitespace, UTF-8, strict JSON."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def signed_payload(record: dict[str, Any]) -> bytes:
+    """The message a record's signature is over: the record less ``signature`` and ``public_key``."""
+    return canonical_json({k: v for k, v in record.items() if k not in UNSIGNED_FIELDS})
+
+
+def public_key_b64(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def fingerprint(public_key: str) -> str:
+    """Short stable id of a base64 public key (first 16 hex of sha256 of the raw bytes)."""
+    try:
+        raw = base64.b64decode(public_key, validate=True)
+    except (binascii.Error, ValueError):
+        raw = public_key.encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _write_new_key(path: Path) -> None:
+    """Create the key file atomically: a half-written key must never be visible to a parallel worker."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)  # mkstemp creates with mode 0600
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won the race: its key is used
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+
+
+def load_private_key(directory: Path | None = None) -> Ed25519PrivateKey:
+    """The local signing key, created on first use (0600 in a 0700 directory)."""
+    directory = directory or config_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / KEY_FILE
+    if not path.exists():
+        _write_new_key(path)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an ed25519 private key")
+    pub = directory / PUBLIC_KEY_FILE
+    if not pub.exists():
+        pub.write_text(public_key_b64(key.public_key()) + "\n")
+    return key
+
+
+class Signer:
+    """Signs records with one private key; cheap to keep for the life of a Store."""
+
+    def __init__(self, key: Ed25519PrivateKey | None = None) -> None:
+        self._key = key or load_private_key()
+        self.public_key = public_key_b64(self._key.public_key())
+        self.fingerprint = fingerprint(self.public_key)
+
+    def sign(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``record`` (must hold ``record_id``) with ``signature`` and ``public_key`` added."""
+        if not record.get("record_id"):
+            raise ValueError("a record must carry its record_id before it is signed")
+        body = json_safe({k: v for k, v in record.items() if k not in UNSIGNED_FIELDS})
+        sig = self._key.sign(canonical_json(body))
+        return {**body, "signature": base64.b64encode(sig).decode("ascii"), "public_key": self.public_key}
+
+
+def verify_record(record: dict[str, Any], trusted_keys: set[str] | frozenset[str] | None = None) -> bool:
+    """True when ``record``'s signature is valid for its embedded public key (and that key is trusted).
+
+    Never raises on malformed input: a record that cannot be checked is a record that fails the check.
+    """
+    try:
+        sig_b64, key_b64 = record.get("signature"), record.get("public_key")
+        if not isinstance(sig_b64, str) or not isinstance(key_b64, str) or not record.get("record_id"):
+            return False
+        if trusted_keys is not None and key_b64 not in trusted_keys:
+            return False
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(key_b64, validate=True))
+        key.verify(base64.b64decode(sig_b64, validate=True), signed_payload(record))
+        return True
+    except (InvalidSignature, ValueError, TypeError, binascii.Error):
+        return False
