@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from kernelwright.errors import BadInput, KernelwrightError
 from kernelwright.judge import JudgeConfig, judge
-from kernelwright.render import console, suite_table, summary_table, verdict_table
+from kernelwright.render import console, suite_table, verdict_table
 from kernelwright.verdict import Verdict
 
 EXAMPLES = """
@@ -209,6 +209,9 @@ def guard(candidate: Annotated[Path, typer.Argument()], as_json: Annotated[bool,
 
 def _mount_optional() -> None:
     """Sub-apps of other stages (store, agent, report…) register here."""
+    from kernelwright.cli_report import mount as mount_report
+
+    mount_report(app)
     from kernelwright.cli_agent import mount as mount_agent
 
     mount_agent(app)
@@ -236,3 +239,7 @@ def main() -> None:
     except BadInput as exc:
         sys.stderr.write(f"kernelwright: {exc}\n")
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,9 @@ code (DESIGN "Pipeline").
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 import shutil
 import tempfile
 import time
@@ -42,10 +44,17 @@ class JudgeConfig(BaseModel):
     timed_calls: int = 100
     warmup_calls: int = 10
     compile_baseline: bool = True
+    compile_mode: str | None = None  # torch.compile mode for the baseline (None: the default mode)
     sample_positions: int = 4096  # checked elements per output per timed call when the output is large
     full_check_numel: int = 1 << 20  # outputs up to this size are checked whole on every timed call
     memory_limit_mb: int | None = None
     device: str = "auto"  # auto | cpu | cuda
+
+
+def _trace(what: str, started: float) -> None:
+    """KERNELWRIGHT_TRACE=1 prints where a judgement spends its time (stderr)."""
+    if os.environ.get("KERNELWRIGHT_TRACE"):
+        sys.stderr.write(f"[kernelwright {time.monotonic() - started:7.2f} s] {what}\n")
 
 
 def read_candidate(path: str | Path) -> tuple[Path, str]:
@@ -127,9 +136,11 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
         ref.send("job", problem_path=str(problem_copy), device=device)
         ref.send("cmd", op="meta")
         meta = _ref_reply(ref, "meta", min(left(), config.compile_timeout + config.call_timeout), spec)
+        _trace("reference ready", started)
         cases, notes = _plan_cases(meta, config, cuda)
         run.correctness.notes.extend(notes)
         expected = _expected(ref, cases, spec, min(left(), config.call_timeout * 2))
+        _trace("expected outputs", started)
         reuse_index, tail = _tail_cases(expected)
         expected += _expected(ref, tail, spec, min(left(), config.call_timeout * 2))
         cases = cases + tail
@@ -141,17 +152,22 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
         evidence = TimingEvidence(meta=meta, plan=timing_plan) if timing_plan else None
         if timing_plan and evidence:
             evidence.ceilings = _ceilings(ref, left(), spec)
+            _trace("ceilings", started)
             evidence.eager = _timed_reference(ref, "eager", evidence, left(), spec)
+            _trace("eager timed", started)
             if config.compile_baseline:
                 evidence.compiled = _timed_reference(ref, "compiled", evidence, left(), spec)
+        _trace("baselines done", started)
         _run_candidate(tmp, private, problem_copy, config, cuda, cases, expected, meta, run, timing_plan,
                        evidence, left, reuse_index)  # fmt: skip
-        if evidence and evidence.candidate and not run.hard():
+        _trace("candidate done", started)
+        if evidence and evidence.series.get("candidate") and not run.hard():
             evidence.eager_after = _timed_reference(ref, "eager_after", evidence, left(), spec)
+        _trace("A-B-A eager done", started)
         ref.send("cmd", op="quit")
     finally:
         ref.close(grace=2.0)
-    if evidence and evidence.candidate and not run.hard():
+    if evidence and evidence.series.get("candidate") and not run.hard():
         return assemble_timing(evidence, run)
     return None
 
@@ -211,13 +227,13 @@ def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:
 def _timing_plan(config: JudgeConfig, meta: dict) -> dict:
     return {"warmup": config.warmup_calls, "calls": config.timed_calls, "seed_base": secrets.randbelow(2**30),
             "positions": config.sample_positions, "full": config.full_check_numel,
-            "rng": secrets.randbelow(2**31)}  # fmt: skip
+            "rng": secrets.randbelow(2**31), "compile_mode": config.compile_mode}  # fmt: skip
 
 
 def _timed_reference(ref: Worker, who: str, ev: TimingEvidence, left: float, spec: ProblemSpec) -> Any:
     plan = ev.plan
     ref.send("cmd", op="time", mode="compiled" if who == "compiled" else "eager", warmup=plan["warmup"],
-             calls=plan["calls"], seed_base=plan["seed_base"])  # fmt: skip
+             calls=plan["calls"], seed_base=plan["seed_base"], compile_mode=plan.get("compile_mode"))  # fmt: skip
     try:
         series = ev.exchange(ref, left, who)
         msg, _ = ref.recv(left, f"timing {who}")

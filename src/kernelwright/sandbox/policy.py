@@ -197,10 +197,8 @@ class AuditPolicy:
             if not name and argv:
                 first = argv[0] if isinstance(argv, list | tuple) else str(argv).split()[0]
                 name = os.path.basename(os.fsdecode(first))
-            if name in ALLOWED_EXECUTABLES:
-                return None
-            if name.startswith("python") and not self._candidate_asked():
-                return None  # torch.compile's compile workers, started by torch itself
+            if name in ALLOWED_EXECUTABLES or not self._candidate_asked():
+                return None  # compilers, or Triton/torch running their own tools (e.g. `file`, compile workers)
             return ("sandbox", "KW-R102", f"runs a subprocess ({name or argv!r}): only compilers may run")
         if event in ("os.system", "pty.spawn", "os.fork", "os.forkpty"):
             return ("sandbox", "KW-R102", f"{event}: candidates may not start processes")

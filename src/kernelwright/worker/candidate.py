@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
 
     from kernelwright.sandbox.policy import AuditPolicy
     from kernelwright.worker import common
-    from kernelwright.worker.clock import Clock, plain_outputs
+    from kernelwright.worker.clock import Clock, checked_values, plain_outputs
     from kernelwright.worker.launches import LaunchLedger, poison_uninitialised_memory
 
     clock = Clock.capture(cuda)
@@ -120,8 +120,9 @@ def main(argv: list[str]) -> int:
             send("starting", case=case.label(), inputs=shapes)
         before = threading.active_count()
         with torch.no_grad():
-            out, ms, host_ms = clock.time_call(lambda: model(*inputs))
-        snap, why = plain_outputs(out)
+            timed = case.kind == "timed"
+            out, ms, host_ms, early = clock.time_call(lambda: model(*inputs), None if timed else plain_outputs)
+        snap, why = plain_outputs(out) if timed else early
         after = threading.active_count()
         if baseline_threads[0] is None:
             baseline_threads[0] = before
@@ -152,7 +153,7 @@ def main(argv: list[str]) -> int:
             return 0
         if snap is None:
             return 0
-        send("case", dump_tensors({"outputs": snap, "inputs": cpu_tensors(inputs)}), case=label,
+        send("case", dump_tensors({"outputs": cpu_tensors(snap), "inputs": cpu_tensors(inputs)}), case=label,
              launches=dict(ledger.counts), failures=list(ledger.failures), ms=ms)  # fmt: skip
         check_integrity(label)
 
@@ -162,7 +163,7 @@ def main(argv: list[str]) -> int:
     ledger.ablate = True
     try:
         snap, _, _ = run_case(ablation_case)
-        payload = dump_tensors({"outputs": snap}) if snap is not None else b""
+        payload = dump_tensors({"outputs": cpu_tensors(snap)}) if snap is not None else b""
         send("ablation", payload, skipped=ledger.skipped, case=ablation_case.label())
     except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
         send("ablation", skipped=ledger.skipped, case=ablation_case.label(), raised=f"{type(exc).__name__}: {exc}"[:300])
@@ -194,8 +195,7 @@ def main(argv: list[str]) -> int:
                 return 0
             send("timed", index=j, ms=ms, host_ms=host_ms, numels=[s.numel() for s in snap])
             pick, _ = ctl.recv()
-            values = [s.reshape(-1)[torch.tensor(idx, dtype=torch.long)] if idx is not None else s
-                      for s, idx in zip(snap, pick["positions"], strict=True)]  # fmt: skip
+            values = checked_values(snap, pick["positions"])
             send("values", dump_tensors(values), index=j)
         check_integrity("timing")
     send("done", launches=dict(ledger.counts))

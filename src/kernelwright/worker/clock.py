@@ -73,13 +73,19 @@ class Clock:
         if self.cuda:
             self._flush.zero_()
 
-    def time_call(self, fn: Callable[[], Any]) -> tuple[Any, float, float]:
-        """(result, device ms, host ms) of one call, honest against side streams."""
+    def time_call(self, fn: Callable[[], Any], early: Callable[[Any], Any] | None = None) -> tuple[Any, float, float, Any]:
+        """(result, device ms, host ms, early(result)) of one call, honest against side streams.
+
+        `early` runs right after forward returns, before the device-wide synchronise, on the stream
+        the judge captured: a snapshot taken there is what a caller on that stream would read, so
+        work left running on an unjoined private stream shows up as a wrong answer (THREATS #1).
+        Correctness cases use it; timed calls do not, so the copy stays out of the timed region.
+        """
         if not self.cuda:
             t0 = self.perf()
             out = fn()
             ms = (self.perf() - t0) * 1e3
-            return out, ms, ms
+            return out, ms, ms, early(out) if early else None
         start = self._event_cls(enable_timing=True)
         end = self._event_cls(enable_timing=True)
         self.flush_l2()
@@ -87,11 +93,15 @@ class Clock:
         t0 = self.perf()
         self._record(start, self._stream)
         out = fn()
+        snap = None
+        if early is not None:
+            with torch.cuda.stream(self._stream):
+                snap = early(out)
         self._sync()  # device-wide: work on any stream finishes before the end timestamp
         self._record(end, self._stream)
         self._sync()
         host_ms = (self.perf() - t0) * 1e3
-        return out, float(self._elapsed(start, end)), host_ms
+        return out, float(self._elapsed(start, end)), host_ms, snap
 
 
 def plain_outputs(out: Any) -> tuple[list[torch.Tensor] | None, str]:
@@ -105,5 +115,14 @@ def plain_outputs(out: Any) -> tuple[list[torch.Tensor] | None, str]:
             return None, f"output {i} has layout {o.layout}; a dense strided tensor is required"
         if o.requires_grad:
             o = o.detach()
-        snap.append(o.detach().clone().cpu())
+        snap.append(o.detach().clone())  # stays on the device: timed calls send only the checked positions
     return snap, ""
+
+
+def checked_values(snap: list[torch.Tensor], positions: list) -> list[torch.Tensor]:
+    """The elements the parent asked for (None: the whole output), gathered on the device, then copied."""
+    out = []
+    for s, idx in zip(snap, positions, strict=True):
+        flat = s.reshape(-1)
+        out.append((flat if idx is None else flat[torch.tensor(idx, dtype=torch.long, device=flat.device)]).cpu())
+    return out

@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     import torch
 
     from kernelwright.worker import common
-    from kernelwright.worker.clock import Clock, plain_outputs
+    from kernelwright.worker.clock import Clock, checked_values, plain_outputs
 
     cuda = job["device"] == "cuda"
     device = torch.device(job["device"])
@@ -71,7 +71,7 @@ def main(argv: list[str]) -> int:
                     snap, why = plain_outputs(call(model, inputs))
                     if snap is None:
                         raise TypeError(f"reference forward: {why}")
-                    res.send("expected", dump_tensors({"outputs": snap, "inputs": before}), case=case.label(),
+                    res.send("expected", dump_tensors({"outputs": [o.cpu() for o in snap], "inputs": before}), case=case.label(),
                              input_meta=[common.tensor_meta(t) for t in inputs])  # fmt: skip
             elif op == "device_name":
                 res.send("device_name", name=torch.cuda.get_device_name(0) if cuda else "cpu")
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
             elif op == "time":
                 mode = cmd["mode"]
                 if mode not in models:
-                    models[mode] = torch.compile(model, mode=cmd.get("compile_mode") or "max-autotune-no-cudagraphs")
+                    models[mode] = torch.compile(model, mode=cmd.get("compile_mode") or None)
                 timed_loop(models[mode], problem, device, clock, ctl, res, cmd)
             else:
                 raise ValueError(f"unknown op {op}")
@@ -98,7 +98,7 @@ def timed_loop(model: Any, problem: Any, device: Any, clock: Any, ctl: Any, res:
 
     from kernelwright.sandbox.channel import dump_tensors
     from kernelwright.worker import common
-    from kernelwright.worker.clock import plain_outputs
+    from kernelwright.worker.clock import checked_values, plain_outputs
 
     prev: list | None = None
     for j in range(cmd["warmup"] + cmd["calls"]):
@@ -108,14 +108,13 @@ def timed_loop(model: Any, problem: Any, device: Any, clock: Any, ctl: Any, res:
             inputs = common.refill_(prev, inputs)
         prev = inputs
         with torch.no_grad():
-            out, ms, host_ms = clock.time_call(lambda inputs=inputs: model(*inputs))
+            out, ms, host_ms, _ = clock.time_call(lambda inputs=inputs: model(*inputs))
         snap, why = plain_outputs(out)
         if snap is None:
             raise TypeError(why)
         res.send("timed", index=j, ms=ms, host_ms=host_ms, numels=[s.numel() for s in snap])
         pick, _ = ctl.recv()
-        values = [s.reshape(-1)[torch.tensor(idx, dtype=torch.long)] if idx is not None else s
-                  for s, idx in zip(snap, pick["positions"], strict=True)]  # fmt: skip
+        values = checked_values(snap, pick["positions"])
         res.send("values", dump_tensors(values), index=j)
     res.send("time_done")
 
