@@ -36,13 +36,25 @@ def mcp_command() -> None:
 
 def init_task_command(
     source: Annotated[Path, typer.Argument(help="Your Python file with the module or function to optimise")],
-    entry: Annotated[str, typer.Option(help="The nn.Module subclass or function in SOURCE to turn into Model")],
-    out: Annotated[Path, typer.Option(help="Where to write the KernelBench-format problem")] = Path("problem.py"),
-    inputs: Annotated[str | None, typer.Option(help="Python expression for example inputs, e.g. "
-                                                    "'[torch.randn(16, 1024)]' (evaluated in SOURCE)")] = None,  # fmt: skip
-    example_inputs: Annotated[str | None, typer.Option(help="Function in SOURCE returning example inputs "
-                                                            "(default: SOURCE's get_inputs)")] = None,  # fmt: skip
-    init_inputs: Annotated[str | None, typer.Option(help="Constructor arguments of a module, e.g. '[1024]'")] = None,
+    entry: Annotated[
+        str, typer.Option(help="The nn.Module subclass or function in SOURCE to turn into Model")
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the KernelBench-format problem")] = Path(
+        "problem.py"
+    ),
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            help="Python expression for example inputs, e.g. '[torch.randn(16, 1024)]' (evaluated in SOURCE)"
+        ),
+    ] = None,  # fmt: skip
+    example_inputs: Annotated[
+        str | None,
+        typer.Option(help="Function in SOURCE returning example inputs (default: SOURCE's get_inputs)"),
+    ] = None,  # fmt: skip
+    init_inputs: Annotated[
+        str | None, typer.Option(help="Constructor arguments of a module, e.g. '[1024]'")
+    ] = None,
     fuzz: Annotated[bool, typer.Option(help="Add get_fuzz_inputs varying the leading dimension")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary")] = False,
 ) -> None:
@@ -63,7 +75,9 @@ def init_task_command(
         return
     shapes = ", ".join(f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else "literal"
                        for s in report["inputs"])  # fmt: skip
-    fuzz_note = f"{len(report['fuzz_checked'])} fuzz cases checked" if report["has_fuzz"] else "no fuzz inputs"
+    fuzz_note = (
+        f"{len(report['fuzz_checked'])} fuzz cases checked" if report["has_fuzz"] else "no fuzz inputs"
+    )
     sys.stdout.write(f"wrote {report['out']}: inputs [{shapes}], {fuzz_note}\n"
                      f"next: kernelwright verify {report['out']} YOUR_KERNEL.py\n")  # fmt: skip
 

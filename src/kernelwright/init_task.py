@@ -64,7 +64,13 @@ def describe_problem(problem: str | Path, fuzz: int = 8, timeout: float = PROBE_
     with tempfile.TemporaryDirectory(prefix="kw-describe-") as cwd:
         info = _run_probe(["describe", str(spec.path), "--fuzz", str(fuzz)], cwd=Path(cwd), timeout=timeout,
                           what=f"describing problem {spec.path}")  # fmt: skip
-    return {"problem": spec.id, "path": str(spec.path), "title": spec.title, "has_fuzz": spec.has_fuzz, **info}
+    return {
+        "problem": spec.id,
+        "path": str(spec.path),
+        "title": spec.title,
+        "has_fuzz": spec.has_fuzz,
+        **info,
+    }
 
 
 def _top_level(tree: ast.Module) -> dict[str, ast.stmt]:
@@ -84,7 +90,11 @@ def _strip_main_and_future(source: str, tree: ast.Module) -> tuple[str, list[str
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             future.append(ast.unparse(node))
             drop.update(range(node.lineno, end + 1))
-        elif isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test):
+        elif (
+            isinstance(node, ast.If)
+            and "__name__" in ast.unparse(node.test)
+            and "__main__" in ast.unparse(node.test)
+        ):
             drop.update(range(node.lineno, end + 1))
     kept = [line for i, line in enumerate(lines, 1) if i not in drop]
     text = re.sub(r"\n{4,}", "\n\n\n", "\n".join(kept).strip("\n"))  # removed blocks leave no gaps
@@ -142,8 +152,13 @@ def render_task(source: str, tree: ast.Module, source_path: Path, entry: str, ki
     """The problem file's text (pure: no user code runs here)."""
     body, future = _strip_main_and_future(source, tree)
     batch, batched = batched_inputs(specs)
-    items = [_tensor_expr(s, b) if s["kind"] == "tensor" else s["repr"] for s, b in zip(specs, batched, strict=True)]
-    described = ", ".join(f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else s["repr"] for s in specs)
+    items = [
+        _tensor_expr(s, b) if s["kind"] == "tensor" else s["repr"]
+        for s, b in zip(specs, batched, strict=True)
+    ]
+    described = ", ".join(
+        f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else s["repr"] for s in specs
+    )
     sha = hashlib.sha256(source.encode()).hexdigest()[:12]
     head = [f'"""{entry} from {source_path.name}, as a KernelBench task',
             "",
@@ -225,10 +240,14 @@ def init_task(source_path: str | Path, entry: str, out: str | Path, *, inputs: s
     factory = f"{example_inputs}()" if example_inputs else f"`{inputs}`"
     probe = ["capture", str(src.resolve()), "--entry", entry, "--init", init_expr]
     probe += ["--factory", example_inputs] if example_inputs else ["--inputs", inputs or ""]
-    captured = _run_probe(probe, cwd=src.resolve().parent, timeout=timeout, what=f"running {factory} from {src}")
+    captured = _run_probe(
+        probe, cwd=src.resolve().parent, timeout=timeout, what=f"running {factory} from {src}"
+    )
     if captured["kind"] == "function" and init_inputs and init_inputs.strip() not in ("[]", "()"):
         raise BadInput(f"{entry} is a function: it takes no --init-inputs")
-    text = render_task(source, tree, src, entry, captured["kind"], captured["inputs"], init_expr, factory, fuzz)
+    text = render_task(
+        source, tree, src, entry, captured["kind"], captured["inputs"], init_expr, factory, fuzz
+    )
     return _validate_and_write(text, Path(out), timeout)
 
 
@@ -394,9 +413,17 @@ def _describe(args: Any) -> dict[str, Any]:
                       for n, p in model.state_dict().items()]  # fmt: skip
             note = None
         except Exception as exc:  # noqa: BLE001 - some ops have no meta kernel; shapes of inputs still help
-            outputs, params, note = None, None, f"output shapes unknown (meta run failed: {type(exc).__name__})"
-    dtypes = [o["dtype"] for o in outputs or []] or [s["dtype"] for s in map(tensor_spec, inputs) if "dtype" in s]
-    tol = {d: dataclasses.asdict(tolerances.resolve(getattr(torch, d), override)) for d in dict.fromkeys(dtypes)}
+            outputs, params, note = (
+                None,
+                None,
+                f"output shapes unknown (meta run failed: {type(exc).__name__})",
+            )
+    dtypes = [o["dtype"] for o in outputs or []] or [
+        s["dtype"] for s in map(tensor_spec, inputs) if "dtype" in s
+    ]
+    tol = {
+        d: dataclasses.asdict(tolerances.resolve(getattr(torch, d), override)) for d in dict.fromkeys(dtypes)
+    }
     numel = sum(int(t.numel()) for t in inputs if isinstance(t, torch.Tensor))
     return {"init_inputs": [tensor_spec(v) for v in init], "inputs": [tensor_spec(v) for v in inputs],
             "input_numel": numel, "fuzz_cases": fuzz, "outputs": outputs, "parameters": params,

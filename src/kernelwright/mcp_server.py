@@ -34,18 +34,23 @@ On a machine without a GPU, Triton runs in the interpreter: correctness only, `t
 NO_TIMING = "no CUDA GPU here: Triton runs in the interpreter, correctness only; timing needs an NVIDIA GPU"
 
 
+def _sdk(v2: str, v1: str, name: str) -> Any:
+    """``name`` from the mcp 2.x module ``v2``, else from the 1.x module ``v1`` (FastMCP was renamed)."""
+    import importlib
+
+    for module in (v2, v1):
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    raise BadInput("`kernelwright mcp` needs the MCP SDK: pip install mcp")
+
+
 def _server_class() -> Any:
     try:
-        from mcp.server.mcpserver import MCPServer  # mcp >= 2
-
-        return MCPServer
-    except ImportError:
-        try:
-            from mcp.server.fastmcp import FastMCP  # mcp 1.x
-
-            return FastMCP
-        except ImportError as exc:
-            raise BadInput("`kernelwright mcp` needs the MCP SDK: pip install mcp") from exc
+        return _sdk("mcp.server.mcpserver", "mcp.server.fastmcp", "MCPServer")
+    except BadInput:
+        return _sdk("mcp.server.mcpserver", "mcp.server.fastmcp", "FastMCP")
 
 
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -97,7 +102,7 @@ def run_verify(problem_path: str | None = None, problem_source: str | None = Non
     from kernelwright.judge import judge
 
     settings = {"seeds": seeds, "fuzz": fuzz, "strict": strict, "timed_calls": timed_calls}
-    config = JudgeConfig(**{k: v for k, v in settings.items() if v is not None})
+    config = JudgeConfig.model_validate({k: v for k, v in settings.items() if v is not None})
     with tempfile.TemporaryDirectory(prefix="kw-mcp-") as tmp:
         problem = _resolve_problem(problem_path, problem_source, Path(tmp))
         candidate = _resolve_candidate(candidate_path, candidate_source, Path(tmp))
@@ -180,7 +185,11 @@ def run_list_suite() -> dict[str, Any]:
     from kernelwright.problem import bundled_dir, discover
 
     specs = discover(bundled_dir())
-    return {"problems": [{"id": s.id, "path": str(s.path), "title": s.title, "has_fuzz": s.has_fuzz} for s in specs]}
+    return {
+        "problems": [
+            {"id": s.id, "path": str(s.path), "title": s.title, "has_fuzz": s.has_fuzz} for s in specs
+        ]
+    }
 
 
 def run_problem_info(problem_path: str | None = None, problem_source: str | None = None,
@@ -262,11 +271,7 @@ async def _tool(fn: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) ->
 
 def _tool_error() -> type[Exception]:
     """The SDK's ToolError: its message reaches the client (other exceptions are masked and logged)."""
-    try:
-        from mcp.server.mcpserver.exceptions import ToolError
-    except ImportError:
-        from mcp.server.fastmcp.exceptions import ToolError  # mcp 1.x
-    return ToolError
+    return _sdk("mcp.server.mcpserver.exceptions", "mcp.server.fastmcp.exceptions", "ToolError")  # type: ignore[no-any-return]
 
 
 def serve() -> None:
