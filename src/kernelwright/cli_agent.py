@@ -57,24 +57,36 @@ ModelOpt = Annotated[str | None, Opt("--model", help="Model name as the server k
 BaseUrlOpt = Annotated[str | None, Opt("--base-url", help="OpenAI-compatible /v1 URL (vLLM, SGLang, Ollama, "
                                        "llama.cpp) or another Anthropic host")]  # fmt: skip
 StrategyOpt = Annotated[str | None, Opt("--strategy", help="refine | best-of-n | evolve (default refine)")]
-SamplesOpt = Annotated[int | None, Opt("--samples", help="Candidates per round, judged in parallel (default 1)")]
+SamplesOpt = Annotated[
+    int | None, Opt("--samples", help="Candidates per round, judged in parallel (default 1)")
+]
 TurnsOpt = Annotated[int | None, Opt("--max-turns", help="Rounds at most (default 10)")]
 TokensOpt = Annotated[int | None, Opt("--max-tokens", help="Stop after this many tokens (in + out)")]
 CostOpt = Annotated[float | None, Opt("--max-cost", help="Stop after this many USD")]
 TimeOpt = Annotated[float | None, Opt("--max-time", help="Stop after this many seconds")]
-TargetOpt = Annotated[float | None, Opt("--target", help="Speedup over the stronger baseline to stop at (1.05)")]
+TargetOpt = Annotated[
+    float | None, Opt("--target", help="Speedup over the stronger baseline to stop at (1.05)")
+]
 PatienceOpt = Annotated[int | None, Opt("--patience", help="Rounds without improvement before stopping (3)")]
 TempOpt = Annotated[float | None, Opt("--temperature", help="Sampling temperature (server default if unset)")]
 OutTokOpt = Annotated[int | None, Opt("--max-output-tokens", help="Reply length limit per request (8192)")]
 RetriesOpt = Annotated[int | None, Opt("--max-retries", help="Retries on 429/5xx/timeouts (5)")]
 DelayOpt = Annotated[float | None, Opt("--retry-delay", help="First back-off delay in seconds (1.0)")]
-PriceInOpt = Annotated[float | None, Opt("--price-in", help="USD per million input tokens (overrides prices.toml)")]
+PriceInOpt = Annotated[
+    float | None, Opt("--price-in", help="USD per million input tokens (overrides prices.toml)")
+]
 PriceOutOpt = Annotated[float | None, Opt("--price-out", help="USD per million output tokens")]
 RecordOpt = Annotated[str | None, Opt("--record", help="Record every request and reply into this folder")]
-ReplayOpt = Annotated[str | None, Opt("--replay", help="Replay a recorded session (implies --provider replay)")]
+ReplayOpt = Annotated[
+    str | None, Opt("--replay", help="Replay a recorded session (implies --provider replay)")
+]
 NoStreamOpt = Annotated[bool, Opt("--no-stream", help="Ask for whole replies instead of streaming")]
-KnowOpt = Annotated[int | None, Opt("--knowledge", help="Verified kernels retrieved into the prompt (3; 0: none)")]
-JobsOpt = Annotated[int | None, Opt("--judge-jobs", help="Candidates judged at once (default: samples on CPU, 1 on GPU)")]
+KnowOpt = Annotated[
+    int | None, Opt("--knowledge", help="Verified kernels retrieved into the prompt (3; 0: none)")
+]
+JobsOpt = Annotated[
+    int | None, Opt("--judge-jobs", help="Candidates judged at once (default: samples on CPU, 1 on GPU)")
+]
 SeedsOpt = Annotated[int | None, Opt("--seeds", help="Judge: benchmark-size seeds (default 5)")]
 FuzzOpt = Annotated[int | None, Opt("--fuzz", help="Judge: fuzz cases (default 8)")]
 DeviceOpt = Annotated[str | None, Opt("--device", help="Judge: auto | cpu | cuda")]
@@ -121,7 +133,9 @@ def optimize(
             "stream": False if no_stream else None, "knowledge": knowledge, "judge_jobs": judge_jobs})  # fmt: skip
         store = _open_store(no_store, db)
         session = Session(problem, out, agent_cfg, judge_cfg, store, listener=listener)
-        err.print(f"[dim]optimizing {session.spec.id} with {session.provider.name}:{session.model} -> {out}[/]")
+        err.print(
+            f"[dim]optimizing {session.spec.id} with {session.provider.name}:{session.model} -> {out}[/]"
+        )
         result = session.run()
     except KernelwrightError as exc:
         raise _fail(str(exc)) from None
@@ -180,7 +194,9 @@ def optimize_suite(
 
 def mount(app: typer.Typer) -> None:
     """Register the agent commands on the main app."""
-    app.command("optimize", epilog="Exit status: 0 an accepted kernel was found, 1 none, 2 bad input." + EXAMPLES)(
-        optimize)
+    app.command(
+        "optimize", epilog="Exit status: 0 an accepted kernel was found, 1 none, 2 bad input." + EXAMPLES
+    )(optimize)
     app.command("optimize-suite", epilog="Exit status: 0 every problem solved, 1 otherwise, 2 bad input.")(
-        optimize_suite)
+        optimize_suite
+    )

@@ -222,10 +222,8 @@ class Worker:
                 self.proc.wait(timeout=10)
 
     def close(self, grace: float = 5.0) -> None:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
         self.kill()
         for ch in (self.ctl, self.res):
             for fd in (ch.read_fd, ch.write_fd):

@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
     def secret_read(name: str) -> None:
         report("sandbox", "KW-R107", f"reads the environment variable {name}: secrets never reach the worker")
 
-    os.environ = GuardedEnviron(os.environ, secret_read, lambda: policy._candidate_asked(3))
+    os.environ = GuardedEnviron(os.environ, secret_read, lambda: policy._candidate_asked(3))  # noqa: B003 - same data, reads reported
     policy.install()
     send("ready")
 

@@ -24,17 +24,23 @@ def _best_ms(fn, reps: int = 20) -> float:  # type: ignore[no-untyped-def]
     return best
 
 
-def measure() -> dict[str, float]:
-    n = 1 << 28  # 1 GiB of fp32: far past L2, so this is HBM bandwidth
+def _copy_ms(n: int) -> float:
     src = torch.randn(n, device="cuda")
     dst = torch.empty_like(src)
-    copy_ms = _best_ms(lambda: dst.copy_(src))
-    del src, dst
-    m = 8192
+    return _best_ms(lambda: dst.copy_(src))
+
+
+def _matmul_ms(m: int) -> float:
     a = torch.randn(m, m, device="cuda", dtype=torch.bfloat16)
     b = torch.randn(m, m, device="cuda", dtype=torch.bfloat16)
-    mm_ms = _best_ms(lambda: a @ b, reps=10)
-    del a, b
+    return _best_ms(lambda: a @ b, reps=10)
+
+
+def measure() -> dict[str, float]:
+    n = 1 << 28  # 1 GiB of fp32: far past L2, so this is HBM bandwidth
+    m = 8192
+    copy_ms = _copy_ms(n)
+    mm_ms = _matmul_ms(m)
     torch.cuda.empty_cache()
     return {
         "copy_bytes_per_s": 2 * n * 4 / (copy_ms * 1e-3),

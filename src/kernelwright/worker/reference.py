@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     import torch
 
     from kernelwright.worker import common
-    from kernelwright.worker.clock import Clock, checked_values, plain_outputs
+    from kernelwright.worker.clock import Clock, plain_outputs
 
     cuda = job["device"] == "cuda"
     device = torch.device(job["device"])
