@@ -208,7 +208,7 @@ class CandidateSession:
         wrong = list(dict.fromkeys(self.wrong_cases))
         if len(wrong) > 2:
             self.run.add("KW-O001", Category.WRONG_OUTPUT,
-                         f"wrong on {len(wrong)} of {len(self.cases)} cases: {', '.join(wrong[:12])}")  # fmt: skip
+                         f"wrong on {len(wrong)} of {len(self.cases)} checked cases (the repeat and the fresh-values case included): {', '.join(wrong[:12])}")  # fmt: skip
         if self.launches_seen == 0 or self.c.ablation == "no-custom-kernel":
             self.run.add("KW-P000", Category.REFERENCE_PASSTHROUGH,
                          "no custom kernel (a Triton launch or a load_inline function) ran in forward: "
