@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,12 +19,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from kernelwright import compare, environment
+from kernelwright.candidate_run import CandidateSession, Expected, RunRecord
 from kernelwright.errors import BadInput, ProblemError, WorkerProtocolError
 from kernelwright.problem import ProblemSpec, load_problem
 from kernelwright.sandbox.channel import load_tensors
 from kernelwright.sandbox.launch import Worker, WorkerDied, network_isolation, scrubbed_env
 from kernelwright.settings import cpu_input_budget
-from kernelwright.candidate_run import CandidateSession, Expected, RunRecord
 from kernelwright.timing_check import TimingEvidence, assemble_timing
 from kernelwright.verdict import Category, Verdict, decide, sha256_text
 from kernelwright.worker.common import Case

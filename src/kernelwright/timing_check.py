@@ -16,7 +16,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kernelwright import compare
 from kernelwright.sandbox.channel import load_tensors
