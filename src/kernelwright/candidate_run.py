@@ -81,6 +81,7 @@ class CandidateSession:
         self.launches_seen = 0
         self.case_index = 0
         self.wrong_cases: list[str] = []
+        self.ref_ops: list[str] = []
         self.current_case = ""
         self.c = run.correctness
 
@@ -121,9 +122,7 @@ class CandidateSession:
             elif kind == "ablation":
                 self._check_ablation(msg, payload)
             elif kind == "strict":
-                if msg.get("ops") and self.config.strict:
-                    self.run.add("KW-P003", Category.REFERENCE_PASSTHROUGH,
-                                 "--strict: forward runs PyTorch compute ops: " + ", ".join(msg["ops"][:12]))  # fmt: skip
+                self._check_ops(msg.get("ops") or [])
             elif kind == "timed" and evidence is not None and timing_plan is not None:
                 evidence.on_timed(self.w, msg, "candidate")
                 timeout, what = self.config.call_timeout, "timing the candidate"
@@ -204,12 +203,33 @@ class CandidateSession:
                          "right answer: the custom kernels do not do the work (decoy kernel or PyTorch "
                          "passthrough)")  # fmt: skip
 
+    def _check_ops(self, ops: list[str]) -> None:
+        """PyTorch compute ops in forward: any under --strict; all of the reference's, always.
+
+        The ablation proves a kernel *influences* the answer; a forward that also runs every compute
+        op the reference runs (relu(x) + kernel_zeros) gets its answer from PyTorch regardless.
+        A vendor GEMM with a custom epilogue runs `mm` where the reference runs `addmm` + `gelu`,
+        so it is not caught by this.
+        """
+        if ops and self.config.strict:
+            self.run.add("KW-P003", Category.REFERENCE_PASSTHROUGH,
+                         "--strict: forward runs PyTorch compute ops: " + ", ".join(ops[:12]))  # fmt: skip
+        ref = {o.rstrip("_") for o in self.ref_ops}
+        if ref and ref <= {o.rstrip("_") for o in ops}:
+            self.run.add("KW-P004", Category.REFERENCE_PASSTHROUGH,
+                         f"forward runs every PyTorch compute op the reference runs ({', '.join(sorted(ref))}): "
+                         "the answer comes from PyTorch, whatever the custom kernels add")  # fmt: skip
+
     def _finish(self) -> None:
         wrong = list(dict.fromkeys(self.wrong_cases))
         if len(wrong) > 2:
             self.run.add("KW-O001", Category.WRONG_OUTPUT,
                          f"wrong on {len(wrong)} of {len(self.cases)} checked cases (the repeat and the fresh-values case included): {', '.join(wrong[:12])}")  # fmt: skip
-        if self.launches_seen == 0 or self.c.ablation == "no-custom-kernel":
+        if self.launches_seen == 0:
             self.run.add("KW-P000", Category.REFERENCE_PASSTHROUGH,
                          "no custom kernel (a Triton launch or a load_inline function) ran in forward: "
                          "the output came from PyTorch")  # fmt: skip
+        elif self.c.ablation == "no-custom-kernel":
+            self.run.add("KW-P000", Category.REFERENCE_PASSTHROUGH,
+                         "no custom kernel ran on the ablation case although kernels ran on other cases: "
+                         "forward skips its kernels on some calls (a cache or a branch), and PyTorch answers")  # fmt: skip

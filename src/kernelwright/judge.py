@@ -271,6 +271,7 @@ def _run_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeCo
                   memory_limit_mb=config.memory_limit_mb)  # fmt: skip
     tol = meta.get("tolerance")
     session = CandidateSession(cand, run, cases, expected, tol, config)
+    session.ref_ops = list(meta.get("ref_ops") or [])
     try:
         cand.send("job", problem_path=str(problem_copy), candidate_path=str(private / "candidate.py"),
                   private_dir=str(private), device="cuda" if cuda else "cpu",

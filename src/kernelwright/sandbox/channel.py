@@ -1,9 +1,14 @@
 """Framed, authenticated messages between the parent and a worker over inherited pipes.
 
-Frame: 4-byte big-endian header length, 8-byte payload length, 32-byte HMAC-SHA256, JSON header,
-payload bytes. The key is sent by the parent on the control pipe before any candidate code is
-imported, so bytes a candidate writes to a descriptor it finds cannot pass as a result (THREATS #3):
-a forged or garbled frame fails authentication and the parent calls it tampering.
+Frame: 4-byte big-endian header length, 8-byte payload length, 32-byte HMAC-SHA256, header (a
+marshal-encoded dict), payload bytes. The key is sent by the parent on the control pipe before any
+candidate code is imported, so bytes a candidate writes to a descriptor it finds cannot pass as a
+result (THREATS #3): a forged or garbled frame fails authentication and the parent calls it tampering.
+
+Every function the sending side uses is captured when the channel is built, before the candidate is
+imported, and they are C functions (`marshal.dumps`, `_hashlib.hmac_digest`, `os.write`): rebinding
+`json.dumps`, `hmac.new` or `Channel.send` afterwards changes nothing this channel sends, and cannot
+reveal the key. The parent decodes a header only after its MAC checks out.
 
 Nothing here unpickles: tensors travel as `torch.save` bytes and the parent loads them with
 `weights_only=True`, which also refuses tensor subclasses (THREATS #12).
@@ -11,14 +16,14 @@ Nothing here unpickles: tensors travel as `torch.save` bytes and the parent load
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import io
-import json
+import marshal
 import os
 import select
 import struct
 import time
+from _hashlib import hmac_digest
 from typing import Any
 
 from kernelwright.errors import WorkerProtocolError
@@ -37,7 +42,7 @@ class Closed(Exception):
 
 
 def _mac(key: bytes, header: bytes, payload: bytes) -> bytes:
-    return hmac.new(key, header + b"\0" + payload, hashlib.sha256).digest()
+    return hmac_digest(key, header + b"\0" + payload, "sha256")
 
 
 class Channel:
@@ -46,15 +51,21 @@ class Channel:
         self.write_fd = write_fd
         self.key = key
         self._buf = bytearray()
+        # Captured now, before any untrusted import (see the module docstring).
+        self._dumps = marshal.dumps
+        self._digest = hmac_digest
+        self._write = os.write
+        self._pack = _PREFIX.pack
 
     # -- writing ---------------------------------------------------------------------------------
     def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
         assert self.write_fd is not None
-        header = json.dumps({"kind": kind, **fields}, separators=(",", ":")).encode()
-        frame = _PREFIX.pack(len(header), len(payload), _mac(self.key, header, payload)) + header + payload
+        header = self._dumps({"kind": kind, **fields})
+        mac = self._digest(self.key, header + b"\0" + payload, "sha256")
+        frame = self._pack(len(header), len(payload), mac) + header + payload
         view = memoryview(frame)
         while view:
-            n = os.write(self.write_fd, view)
+            n = self._write(self.write_fd, view)
             view = view[n:]
 
     # -- reading ---------------------------------------------------------------------------------
@@ -87,9 +98,9 @@ class Channel:
         if not hmac.compare_digest(mac, _mac(self.key, header, payload)):
             raise WorkerProtocolError("a message on the result channel failed authentication")
         try:
-            msg = json.loads(header)
-        except ValueError as exc:
-            raise WorkerProtocolError("a message header is not JSON") from exc
+            msg = marshal.loads(header)  # authenticated above: only our own workers' bytes get here
+        except (ValueError, EOFError, TypeError) as exc:
+            raise WorkerProtocolError("a message header does not decode") from exc
         if not isinstance(msg, dict) or "kind" not in msg:
             raise WorkerProtocolError("a message header has no kind")
         return msg, payload

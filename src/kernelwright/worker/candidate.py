@@ -32,10 +32,11 @@ def main(argv: list[str]) -> int:
     res = Channel(None, res_fd, key)
     job, _ = ctl.recv()
     lock = threading.Lock()
+    res_send = res.send  # bound now: rebinding Channel.send later does not reach this closure
 
     def send(kind: str, payload: bytes = b"", **fields: Any) -> None:
         with lock:
-            res.send(kind, payload, **fields)
+            res_send(kind, payload, **fields)
 
     def error(stage: str, exc: BaseException, case: str | None = None) -> None:
         send("error", stage=stage, case=case, type=type(exc).__name__, module=type(exc).__module__,
@@ -169,15 +170,15 @@ def main(argv: list[str]) -> int:
         send("ablation", skipped=ledger.skipped, case=ablation_case.label(), raised=f"{type(exc).__name__}: {exc}"[:300])
     ledger.ablate = False
 
-    if job.get("strict"):
-        from kernelwright.worker.strict import torch_compute_ops
+    # The op log feeds --strict and the reference-ops check (candidate_run.py).
+    from kernelwright.worker.strict import torch_compute_ops
 
-        try:
-            strict_inputs = common.make_inputs(problem, ablation_case, device)
-            ops = torch_compute_ops(lambda: model(*strict_inputs))
-            send("strict", ops=ops)
-        except BaseException as exc:  # noqa: BLE001
-            error("strict", exc)
+    try:
+        strict_inputs = common.make_inputs(problem, ablation_case, device)
+        ops = torch_compute_ops(lambda: model(*strict_inputs))
+        send("strict", ops=ops)
+    except BaseException as exc:  # noqa: BLE001
+        error("strict", exc)
     poison_uninitialised_memory(False)
 
     # -- timing: every timed call is checked too (no phases: THREATS #5) -------------------------

@@ -21,6 +21,7 @@ SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", 
 
 
 def _watched() -> list[tuple[str, Any]]:
+    import json
     import time
 
     import torch
@@ -30,6 +31,8 @@ def _watched() -> list[tuple[str, Any]]:
     import triton.runtime.jit
     import triton.testing
 
+    import kernelwright.sandbox.channel as channel
+    import kernelwright.sandbox.policy as policy
     import kernelwright.worker.clock as clock
     import kernelwright.worker.common as common
     import kernelwright.worker.launches as launches
@@ -40,7 +43,9 @@ def _watched() -> list[tuple[str, Any]]:
         ("triton", triton), ("triton.testing", triton.testing), ("triton.runtime.jit", triton.runtime.jit),
         ("triton.runtime.jit.JITFunction", triton.runtime.jit.JITFunction),
         ("kernelwright.worker.clock", clock), ("kernelwright.worker.common", common),
-        ("kernelwright.worker.launches", launches), ("os", os),
+        ("kernelwright.worker.launches", launches), ("os", os), ("json", json),
+        ("kernelwright.sandbox.channel", channel), ("kernelwright.sandbox.channel.Channel", channel.Channel),
+        ("kernelwright.sandbox.policy.AuditPolicy", policy.AuditPolicy),
     ]  # fmt: skip
     try:
         from triton.runtime.interpreter import InterpretedFunction

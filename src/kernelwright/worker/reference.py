@@ -52,6 +52,9 @@ def main(argv: list[str]) -> int:
                 inputs = common.make_inputs(problem, common.Case("seed", 0), device)
                 out = call(model, inputs)
                 flops = float(problem.get_flops(inputs)) if hasattr(problem, "get_flops") else 0.0
+                from kernelwright.worker.strict import torch_compute_ops
+
+                ref_ops = torch_compute_ops(lambda inputs=inputs: call(model, inputs))
                 outs = common.flatten_outputs(out)
                 res.send(
                     "meta",
@@ -62,6 +65,7 @@ def main(argv: list[str]) -> int:
                     flops=flops,
                     tolerance=getattr(problem, "TOLERANCE", None),
                     has_fuzz=hasattr(problem, "get_fuzz_inputs"),
+                    ref_ops=ref_ops,
                 )
             elif op == "expected":
                 for raw in cmd["cases"]:
