@@ -222,6 +222,8 @@ class AuditPolicy:
                 return ("sandbox", "KW-R105", f"{event}: tracing and audit hooks are the judge's")
             return None
         if event in ("object.__setattr__", "object.__delattr__"):
+            # CPython audits only special type attributes (__module__, __doc__, __bases__…); ordinary
+            # class patches are caught by the integrity snapshot instead (worker/integrity.py).
             target = args[0] if args else None
             module = getattr(target, "__module__", "") if isinstance(target, type) else ""
             if (

@@ -9,7 +9,8 @@ returned here. The harness can then
 - run an ablation: Triton launches are skipped and extension functions' results are poisoned with
   NaN; if the forward's output still passes the correctness check, the kernel did not do the work.
 
-Class attributes on Triton classes are protected by the audit policy, so a candidate cannot unpatch.
+Python raises no audit event for class attribute writes, so a candidate *can* restore `run`; the
+integrity snapshot (worker/integrity.py) covers these classes and reports that as tampering.
 """
 
 from __future__ import annotations
