@@ -62,14 +62,14 @@ def overhead_child(problem: str, kernel: str, defended: bool) -> None:
     prob = common.load_module(problem, "kw_problem")
     if defended:
         from kernelwright.sandbox.policy import AuditPolicy
-        from kernelwright.worker.integrity import GuardedEnviron
+        from kernelwright.worker.integrity import guard_environment
         from kernelwright.worker.launches import LaunchLedger
 
         ledger = LaunchLedger()
         ledger.install_triton()
         ledger.install_extensions()
         policy = AuditPolicy(tempfile.mkdtemp(), lambda *a: None)
-        os.environ = GuardedEnviron(os.environ, lambda name: None, lambda: policy._candidate_asked(3))
+        guard_environment(lambda name: None, lambda: policy._candidate_asked(4))
         policy.install()
     cand = common.load_module(kernel, "kw_candidate")
     model = common.build_model(prob, cand.ModelNew, torch.device("cuda"))

@@ -7,8 +7,10 @@ there to steal, so no secret leaks; but the attempt is not reported either.
 
 What SHOULD happen: rejected as sandbox, like every other secret read (KW-R107). The worker could
 replace `posix.environ` (and `os.environb`) with guarded mappings too, or drop them.
+
+Caught now: the worker replaces posix.environ and os.environb with reporting guards too (KW-R107).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=18 device=cpu layer=runtime xfail-reason=judge gap: secret reads through posix.environ (and os.environb) bypass the GuardedEnviron report; the scrubbed environment still keeps the secret out, but the attempt goes unreported and the candidate is accepted
+# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=18 device=cpu layer=runtime
 
 import importlib
 

@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
     def report(category: str, code: str, message: str) -> None:
         send("violation", category=category, code=code, message=message)
 
-    from kernelwright.worker.integrity import GuardedEnviron, Integrity
+    from kernelwright.worker.integrity import Integrity, guard_environment
 
     policy = AuditPolicy(job["private_dir"], report)
     # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     def secret_read(name: str) -> None:
         report("sandbox", "KW-R107", f"reads the environment variable {name}: secrets never reach the worker")
 
-    os.environ = GuardedEnviron(os.environ, secret_read, lambda: policy._candidate_asked(3))  # noqa: B003 - same data, reads reported
+    guard_environment(secret_read, lambda: policy._candidate_asked(4))
     policy.install()
     send("ready")
 

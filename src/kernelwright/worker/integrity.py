@@ -81,7 +81,7 @@ class Integrity:
                         self.reported.add(key)
                         found.append(key)
             for attr, value in before.items():
-                if attr in ("__dict__", "__weakref__", "environ"):
+                if attr in ("__dict__", "__weakref__", "environ", "environb"):
                     continue
                 if now.get(attr, _MISSING) is not value:
                     key = f"{name}.{attr}"
@@ -96,20 +96,63 @@ _MISSING = object()
 _CACHE_ATTRS = frozenset({"__slotnames__", "_abc_impl", "__annotations__", "__orig_bases__"})
 
 
+def _secret(key: object) -> str | None:
+    name = key.decode(errors="replace") if isinstance(key, bytes) else key
+    return name if isinstance(name, str) and SECRET_NAME.search(name) else None
+
+
 class GuardedEnviron(os._Environ):  # type: ignore[name-defined,misc]
-    """os.environ with reads of secret-looking names reported (the values are gone already)."""
+    """os.environ / os.environb with reads of secret-looking names reported (the values are gone already)."""
 
     def __init__(self, base: Any, report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
         super().__init__(base._data, base.encodekey, base.decodekey, base.encodevalue, base.decodevalue)
         self._report = report
         self._candidate_asked = candidate_asked
 
-    def __getitem__(self, key: str) -> str:
-        if isinstance(key, str) and SECRET_NAME.search(key) and self._candidate_asked():
-            self._report(key)
+    def _check(self, key: object) -> None:
+        name = _secret(key)
+        if name and self._candidate_asked():
+            self._report(name)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._check(key)
         return super().__getitem__(key)
 
     def __contains__(self, key: object) -> bool:
-        if isinstance(key, str) and SECRET_NAME.search(key) and self._candidate_asked():
-            self._report(key)
+        self._check(key)
         return super().__contains__(key)
+
+
+class GuardedRawEnviron(dict):  # type: ignore[type-arg]
+    """Stands in for `posix.environ`, the interpreter's raw bytes dict, with the same reporting."""
+
+    def __init__(self, base: dict, report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
+        super().__init__(base)
+        self._report = report
+        self._candidate_asked = candidate_asked
+
+    def _check(self, key: object) -> None:
+        name = _secret(key)
+        if name and self._candidate_asked():
+            self._report(name)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._check(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._check(key)
+        return super().__contains__(key)
+
+
+def guard_environment(report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
+    """Route every environment mapping a candidate can reach through a reporting guard (THREATS #18)."""
+    import posix
+
+    os.environ = GuardedEnviron(os.environ, report, candidate_asked)  # noqa: B003 - same data, reads reported
+    os.environb = GuardedEnviron(os.environb, report, candidate_asked)
+    posix.environ = GuardedRawEnviron(posix.environ, report, candidate_asked)
