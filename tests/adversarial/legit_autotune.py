@@ -2,10 +2,10 @@
 
 The autotuner benchmarks its configs (on the first call per key) through Triton's own benchmarking
 on the GPU; it must not be mistaken for timer tampering, and its extra launches are the candidate's
-own. (Triton's autotuner needs an active GPU driver to benchmark, so this file is device=cuda;
-legit_autotune_own_bench.py is the CPU-runnable variant.)
+own. On the CPU the judge's worker gives the autotuner a wall-clock benchmarker (Triton has no active
+driver under the interpreter), so this runs in CI too; legit_autotune_own_bench.py brings its own.
 """
-# kernelwright-expect: problem=level1/gelu_tanh verdict=accepted category=none threats=2,6 device=cuda layer=none
+# kernelwright-expect: problem=level1/gelu_tanh verdict=accepted category=none threats=2,6 device=cpu layer=none
 
 import torch
 import triton

@@ -51,7 +51,11 @@ def main(argv: list[str]) -> int:
     from kernelwright.sandbox.policy import AuditPolicy
     from kernelwright.worker import common
     from kernelwright.worker.clock import Clock, checked_values, plain_outputs
-    from kernelwright.worker.launches import LaunchLedger, poison_uninitialised_memory
+    from kernelwright.worker.launches import (
+        LaunchLedger,
+        cpu_autotune_benchmarker,
+        poison_uninitialised_memory,
+    )
 
     clock = Clock.capture(cuda)
     problem = common.load_module(job["problem_path"], "kw_problem")
@@ -61,6 +65,8 @@ def main(argv: list[str]) -> int:
     ledger = LaunchLedger()
     ledger.install_triton()
     ledger.install_extensions()
+    if not cuda:
+        cpu_autotune_benchmarker()
     if cuda:
         torch.cuda.init()
         torch.empty(1, device=device)  # create the context before the policy
