@@ -9,4 +9,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     source .ci/postgres.sh || echo "test.sh: PostgreSQL could not be started; PG store tests will say so" >&2
 fi
 python3 -m ruff check src tests
+python3 -m mypy
 python3 -m pytest -n 2 -q "$@"

@@ -186,7 +186,7 @@ def demo(
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     cfg = JudgeConfig()
-    rows = []
+    rows: list[tuple[str, str, Verdict | None, str | None]] = []
     out = console()
     out.print(f"[bold]1. Judging the examples against {problem.name}[/] (CPU: Triton interpreter, correctness only)")
     for cand in sorted(examples.glob("relu_*.py")):

@@ -22,6 +22,7 @@ import sys
 import sysconfig
 import threading
 from collections.abc import Callable, Iterable
+from types import FrameType
 
 # Executables Triton and torch.utils.cpp_extension run while compiling (THREATS #18: "allow-listed
 # compiler subprocesses only"). Matched on the basename of the executable.
@@ -108,7 +109,7 @@ class AuditPolicy:
         return kind
 
     def _candidate_asked(self, depth: int = 3) -> bool:
-        frame = sys._getframe(depth)
+        frame: FrameType | None = sys._getframe(depth)
         while frame is not None:
             kind = self._kind(frame.f_code.co_filename)
             if kind == "candidate":

@@ -114,7 +114,7 @@ def main(argv: list[str]) -> int:
     send("built", aligned=matched)
     check_integrity("import")
 
-    baseline_threads = [None]
+    baseline_threads: list[int] = []  # Python threads after the first call (lazy pools start then)
 
     def run_case(case: common.Case, *, reuse: list | None = None) -> tuple[list | None, list, Any]:
         """One checked call: returns (snapshot outputs or None, inputs after the call, timing)."""
@@ -131,8 +131,8 @@ def main(argv: list[str]) -> int:
             out, ms, host_ms, early = clock.time_call(lambda: model(*inputs), None if timed else plain_outputs)
         snap, why = plain_outputs(out) if timed else early
         after = threading.active_count()
-        if baseline_threads[0] is None:
-            baseline_threads[0] = before
+        if not baseline_threads:
+            baseline_threads.append(before)
         if after > max(before, baseline_threads[0]):
             send("violation", category="sandbox", code="KW-R106",
                  message=f"{after - before} thread(s) still running after forward returned (THREATS #13)")  # fmt: skip

@@ -29,6 +29,13 @@ class Clock:
     cuda: bool
     perf: Callable[[], float] = field(default=time.perf_counter)
     originals: dict[str, Any] = field(default_factory=dict)
+    # C-level CUDA primitives, filled by capture() on a GPU (see the module docstring).
+    _sync: Any = None
+    _event_cls: Any = None
+    _record: Any = None
+    _elapsed: Any = None
+    _stream: Any = None
+    _flush: Any = None
 
     @classmethod
     def capture(cls, cuda: bool) -> Clock:

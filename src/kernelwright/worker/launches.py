@@ -42,7 +42,7 @@ class LaunchLedger:
     def install_triton(self) -> None:
         import triton.runtime.jit as jit
 
-        targets: list[type] = [jit.JITFunction]
+        targets: list[Any] = [jit.JITFunction]
         try:
             from triton.runtime.interpreter import InterpretedFunction
 
@@ -61,7 +61,7 @@ class LaunchLedger:
         def run(self_fn: Any, *args: Any, grid: Any = None, warmup: bool = False, **kwargs: Any) -> Any:
             if warmup:
                 return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
-            name = getattr(getattr(self_fn, "fn", None), "__name__", None) or getattr(self_fn, "__name__", "kernel")
+            name = str(getattr(getattr(self_fn, "fn", None), "__name__", None) or getattr(self_fn, "__name__", "kernel"))
             ledger.counts[name] += 1
             if ledger.ablate:
                 ledger.skipped += 1

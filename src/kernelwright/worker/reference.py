@@ -7,6 +7,7 @@ Run as `python -m kernelwright.worker.reference CTL_FD RES_FD`. It serves comman
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -54,7 +55,7 @@ def main(argv: list[str]) -> int:
                 flops = float(problem.get_flops(inputs)) if hasattr(problem, "get_flops") else 0.0
                 from kernelwright.worker.strict import torch_compute_ops
 
-                ref_ops = torch_compute_ops(lambda inputs=inputs: call(model, inputs))
+                ref_ops = torch_compute_ops(functools.partial(call, model, inputs))
                 outs = common.flatten_outputs(out)
                 res.send(
                     "meta",
@@ -82,7 +83,7 @@ def main(argv: list[str]) -> int:
             elif op == "ceilings":
                 from kernelwright.worker.ceilings import measure
 
-                res.send("ceilings", **measure())
+                res.send("ceilings", b"", **measure())
             elif op == "time":
                 mode = cmd["mode"]
                 if mode not in models:
