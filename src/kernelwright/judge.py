@@ -153,16 +153,16 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
         if timing_plan and evidence:
             evidence.ceilings = _ceilings(ref, left(), spec)
             _trace("ceilings", started)
-            evidence.eager = _timed_reference(ref, "eager", evidence, left(), spec)
+            _timed_reference(ref, "eager", evidence, left(), spec)
             _trace("eager timed", started)
             if config.compile_baseline:
-                evidence.compiled = _timed_reference(ref, "compiled", evidence, left(), spec)
+                _timed_reference(ref, "compiled", evidence, left(), spec)
         _trace("baselines done", started)
         _run_candidate(tmp, private, problem_copy, config, cuda, cases, expected, meta, run, timing_plan,
                        evidence, left, reuse_index)  # fmt: skip
         _trace("candidate done", started)
         if evidence and evidence.series.get("candidate") and not run.hard():
-            evidence.eager_after = _timed_reference(ref, "eager_after", evidence, left(), spec)
+            _timed_reference(ref, "eager_after", evidence, left(), spec)
         _trace("A-B-A eager done", started)
         ref.send("cmd", op="quit")
     finally:
@@ -230,18 +230,17 @@ def _timing_plan(config: JudgeConfig, meta: dict) -> dict:
             "rng": secrets.randbelow(2**31), "compile_mode": config.compile_mode}  # fmt: skip
 
 
-def _timed_reference(ref: Worker, who: str, ev: TimingEvidence, left: float, spec: ProblemSpec) -> Any:
+def _timed_reference(ref: Worker, who: str, ev: TimingEvidence, left: float, spec: ProblemSpec) -> None:
     plan = ev.plan
     ref.send("cmd", op="time", mode="compiled" if who == "compiled" else "eager", warmup=plan["warmup"],
              calls=plan["calls"], seed_base=plan["seed_base"], compile_mode=plan.get("compile_mode"))  # fmt: skip
     try:
-        series = ev.exchange(ref, left, who)
+        ev.exchange(ref, left, who)
         msg, _ = ref.recv(left, f"timing {who}")
     except (WorkerDied, RuntimeError) as exc:
         raise ProblemError(f"problem {spec.path}: timing the reference ({who}) failed: {exc}") from exc
     if msg["kind"] != "time_done":
         raise ProblemError(f"problem {spec.path}: timing the reference ({who}) failed: {msg.get('message', msg)}")
-    return series
 
 
 def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> dict:

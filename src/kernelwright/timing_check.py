@@ -50,11 +50,7 @@ class TimingEvidence:
     plan: dict = field(default_factory=dict)
     expected: dict[int, list] = field(default_factory=dict)
     positions: dict[int, list] = field(default_factory=dict)
-    eager: Series | None = None
-    compiled: Series | None = None
-    eager_after: Series | None = None
-    candidate: Series | None = None
-    series: dict[str, Series] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)  # eager, compiled, candidate, eager_after
     ceilings: dict = field(default_factory=dict)
 
     def _positions(self, index: int, numels: list[int]) -> list:
@@ -120,15 +116,16 @@ def _quantile(xs: list[float], q: float) -> float:
 def assemble_timing(ev: TimingEvidence, run: RunRecord) -> Timing | None:
     warm = ev.plan.get("warmup", 0)
     cand = ev.series.get("candidate")
-    eager = ev.eager
+    eager = ev.series.get("eager")
     if cand is None or eager is None or not cand.ms:
         return None
     run.correctness.timed_calls_checked = cand.checked
     c_ms = cand.steady(warm)
     e_ms = eager.steady(warm)
     cand_med, eager_med = _median(c_ms), _median(e_ms)
-    comp_med = _median(ev.compiled.steady(warm)) if ev.compiled and ev.compiled.ms else None
-    after_med = _median(ev.eager_after.steady(warm)) if ev.eager_after and ev.eager_after.ms else eager_med
+    compiled, after = ev.series.get("compiled"), ev.series.get("eager_after")
+    comp_med = _median(compiled.steady(warm)) if compiled and compiled.ms else None
+    after_med = _median(after.steady(warm)) if after and after.ms else eager_med
     floor = _floor_ms(ev)
     _check_wall(cand, eager, warm, run)
     if floor > 0 and cand_med < FLOOR_MARGIN * floor:

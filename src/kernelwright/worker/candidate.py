@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
 
     from kernelwright.sandbox.policy import AuditPolicy
     from kernelwright.worker import common
-    from kernelwright.worker.clock import Clock, checked_values, plain_outputs
+    from kernelwright.worker.clock import Clock, plain_outputs, report_timed_call
     from kernelwright.worker.launches import (
         LaunchLedger,
         cpu_autotune_benchmarker,
@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     ledger.install_extensions()
     if not cuda:
         cpu_autotune_benchmarker()
-    if cuda:
+    else:
         torch.cuda.init()
         torch.empty(1, device=device)  # create the context before the policy
 
@@ -200,10 +200,7 @@ def main(argv: list[str]) -> int:
                 return 0
             if snap is None:
                 return 0
-            send("timed", index=j, ms=ms, host_ms=host_ms, numels=[s.numel() for s in snap])
-            pick, _ = ctl.recv()
-            values = checked_values(snap, pick["positions"])
-            send("values", dump_tensors(values), index=j)
+            report_timed_call(send, ctl.recv, j, snap, ms, host_ms)
         check_integrity("timing")
     send("done", launches=dict(ledger.counts))
     return 0

@@ -133,3 +133,15 @@ def checked_values(snap: list[torch.Tensor], positions: list) -> list[torch.Tens
         flat = s.reshape(-1)
         out.append((flat if idx is None else flat[torch.tensor(idx, dtype=torch.long, device=flat.device)]).cpu())
     return out
+
+
+def report_timed_call(send: Callable[..., None], recv: Callable[[], tuple[dict, bytes]], index: int,
+                      snap: list[torch.Tensor], ms: float, host_ms: float) -> None:  # fmt: skip
+    """One timed call's exchange with the parent, shared by both workers so their loops cost the same
+    (the parent calibrates its wall-clock check on the reference's loop): report the time, receive the
+    positions chosen after the call, send those values."""
+    from kernelwright.sandbox.channel import dump_tensors
+
+    send("timed", index=index, ms=ms, host_ms=host_ms, numels=[s.numel() for s in snap])
+    pick, _ = recv()
+    send("values", dump_tensors(checked_values(snap, pick["positions"])), index=index)

@@ -101,9 +101,8 @@ def timed_loop(model: Any, problem: Any, device: Any, clock: Any, ctl: Any, res:
     """The same loop as the candidate's (worker/candidate.py), so the parent can calibrate wall time."""
     import torch
 
-    from kernelwright.sandbox.channel import dump_tensors
     from kernelwright.worker import common
-    from kernelwright.worker.clock import checked_values, plain_outputs
+    from kernelwright.worker.clock import plain_outputs, report_timed_call
 
     prev: list | None = None
     for j in range(cmd["warmup"] + cmd["calls"]):
@@ -117,10 +116,7 @@ def timed_loop(model: Any, problem: Any, device: Any, clock: Any, ctl: Any, res:
         snap, why = plain_outputs(out)
         if snap is None:
             raise TypeError(why)
-        res.send("timed", index=j, ms=ms, host_ms=host_ms, numels=[s.numel() for s in snap])
-        pick, _ = ctl.recv()
-        values = checked_values(snap, pick["positions"])
-        res.send("values", dump_tensors(values), index=j)
+        report_timed_call(res.send, ctl.recv, j, snap, ms, host_ms)
     res.send("time_done")
 
 
