@@ -289,6 +289,14 @@ def measure_in_process(
     with torch.no_grad():
         timing["candidate_bench"] = bench(lambda: new(*inputs))
         timing["eager_bench"] = bench(lambda: model(*inputs))
+        if not args.skip_compile:
+            # The same torch.compile (default mode) the judge's reference worker uses; both share the
+            # Inductor cache (JudgeConfig.reference_cache), so the judge's baseline build is a cache hit.
+            compiled = torch.compile(model)
+            for _ in range(3):
+                compiled(*inputs)
+            timing["compiled_bench"] = bench(lambda: compiled(*inputs))
+            del compiled
         vendor = None if args.no_vendor else vendor_path(entry["stem"], model, inputs)
         if vendor is not None:
             entry["vendor"] = vendor[0]
@@ -313,30 +321,31 @@ def run_judge(stem_id: str, entry: dict, args: argparse.Namespace, cuda: bool) -
     t = body.get("timing")
     entry["judge"] = {"seconds": body.get("seconds"), "correctness": body.get("correctness"), "timing": t}
     if t:
-        entry["candidate_ms"] = t["candidate_ms"]
-        entry["eager_ms"] = t["eager_ms"]
-        entry["compiled_ms"] = t.get("compiled_ms")
+        # The judge's audited per-call times: fresh inputs, L2 flushed, a device-wide synchronise around
+        # every call and every output checked, so each includes the host's launch and synchronise
+        # latency (~0.1 ms on the H100, docs/JUDGE.md). Kept next to the kernel times, not mixed in.
+        entry["judge_ms"] = {"candidate": t["candidate_ms"], "eager": t["eager_ms"], "compiled": t.get("compiled_ms")}
+        entry["judge_speedup_vs_eager"] = t.get("speedup_vs_eager")
+        entry["judge_speedup_vs_compiled"] = t.get("speedup_vs_compiled")
+        entry["custom_kernel_share"] = t.get("custom_kernel_share")
         entry["timing"]["candidate"] = {"p20": t.get("candidate_p20_ms"), "median": t["candidate_ms"],
                                         "p80": t.get("candidate_p80_ms"), "samples": t.get("samples"),
                                         "spread": t.get("spread")}  # fmt: skip
-        entry["timing"]["eager"] = {
-            "median": t["eager_ms"],
-            "spread": t.get("eager_spread"),
-            "drift": t.get("drift"),
-        }
+        entry["timing"]["eager"] = {"median": t["eager_ms"], "spread": t.get("eager_spread"), "drift": t.get("drift")}
         if t.get("compiled_ms"):
             entry["timing"]["compiled"] = {"median": t["compiled_ms"]}
 
 
 def finish(entry: dict, ceilings: dict) -> None:
+    """Headline times are kernel times: do_bench (back to back, L2 flushed, trusted code in this process)
+    for the library kernel, eager, torch.compile and the vendor path alike, the convention the field's
+    published speedups use. The judge's audited per-call times sit beside them in `judge_ms`."""
     timing = entry["timing"]
-    if entry.get("candidate_ms") is None and timing.get("candidate_bench"):
-        # The judge did not time it (rejected, or no timing): fall back to do_bench, and say so.
-        entry["candidate_ms"] = timing["candidate_bench"]["median"]
-        entry["eager_ms"] = entry.get("eager_ms") or timing.get("eager_bench", {}).get("median")
-        entry["timing_source"] = "do_bench"
-    elif entry.get("candidate_ms") is not None:
-        entry["timing_source"] = "judge"
+    for key, name in (("candidate_ms", "candidate_bench"), ("eager_ms", "eager_bench"),
+                      ("compiled_ms", "compiled_bench")):  # fmt: skip
+        if timing.get(name):
+            entry[key] = timing[name]["median"]
+    entry["timing_source"] = "do_bench" if entry.get("candidate_ms") is not None else None
     entry["speedup_vs_eager"] = ratio(entry.get("eager_ms"), entry.get("candidate_ms"))
     entry["speedup_vs_compiled"] = ratio(entry.get("compiled_ms"), entry.get("candidate_ms"))
     entry["speedup_vs_vendor"] = ratio(entry.get("vendor_ms"), entry.get("candidate_ms"))
@@ -352,7 +361,8 @@ def new_entry(stem_id: str) -> dict:
             "candidate_ms": None, "eager_ms": None, "compiled_ms": None, "vendor_ms": None, "vendor": None,
             "speedup_vs_eager": None, "speedup_vs_compiled": None, "speedup_vs_vendor": None,
             "floor_ms": None, "achieved_gbps": None, "achieved_tflops": None, "roofline_fraction": None,
-            "timing": {}, "timing_source": None, "judge": None, "seconds": None, "error": None}  # fmt: skip
+            "timing": {}, "timing_source": None, "judge": None, "judge_ms": None, "judge_speedup_vs_eager": None,
+            "judge_speedup_vs_compiled": None, "custom_kernel_share": None, "seconds": None, "error": None}  # fmt: skip
 
 
 def geomean(xs: list[float]) -> float | None:
@@ -372,6 +382,8 @@ def summarize(problems: list[dict], started: float) -> dict:
         "geomean_speedup_vs_compiled_l12": geomean([p["speedup_vs_compiled"] for p in l12]),
         "geomean_speedup_vs_eager": geomean([p["speedup_vs_eager"] for p in acc]),
         "geomean_speedup_vs_compiled": geomean([p["speedup_vs_compiled"] for p in acc]),
+        "judge_geomean_speedup_vs_eager_l12": geomean([p.get("judge_speedup_vs_eager") for p in l12]),
+        "judge_geomean_speedup_vs_compiled_l12": geomean([p.get("judge_speedup_vs_compiled") for p in l12]),
         "elapsed_s": round(time.monotonic() - started, 1),
     }
 
@@ -388,16 +400,17 @@ def table(problems: list[dict]) -> str:
         return format(x, spec) if isinstance(x, int | float) else "-".rjust(width)
 
     head = f"{'problem':32s} {'verdict':9s} {'ms':>9s} {'eager':>9s} {'compile':>9s} {'vendor':>9s} " \
-           f"{'xEager':>7s} {'xComp':>7s} {'roof%':>6s} {'judge s':>7s}"  # fmt: skip
+           f"{'xEager':>7s} {'xComp':>7s} {'roof%':>6s} {'judgeMs':>8s} {'jxComp':>7s} {'s':>5s}"  # fmt: skip
     rows = [head, "-" * len(head)]
     for p in problems:
         roof = p.get("roofline_fraction")
+        jms = (p.get("judge_ms") or {}).get("candidate")
         rows.append(
             f"{p['id']:32s} {(p.get('verdict') or ('error' if p.get('error') else '-')):9s} "
             f"{f(p.get('candidate_ms'), '9.4f')} {f(p.get('eager_ms'), '9.4f')} {f(p.get('compiled_ms'), '9.4f')} "
             f"{f(p.get('vendor_ms'), '9.4f')} {f(p.get('speedup_vs_eager'), '7.2f')} "
             f"{f(p.get('speedup_vs_compiled'), '7.2f')} {f(roof * 100 if roof else None, '6.1f')} "
-            f"{f(p.get('seconds'), '7.1f')}"
+            f"{f(jms, '8.4f')} {f(p.get('judge_speedup_vs_compiled'), '7.2f')} {f(p.get('seconds'), '5.0f')}"
         )
     return "\n".join(rows)
 
@@ -436,6 +449,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    os.environ.setdefault("KERNELWRIGHT_HOME", tempfile.mkdtemp(prefix="kw-bench-home-"))
+    from kernelwright.settings import cache_dir
+
+    # This process's torch.compile shares the judge's reference cache (JudgeConfig.reference_cache).
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "reference" / "inductor"))
     import torch
 
     cuda = torch.cuda.is_available()
@@ -443,7 +461,6 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["TRITON_INTERPRET"] = "1"  # read when each @triton.jit is defined: before loading kernels
     started = time.monotonic()
     args.out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("KERNELWRIGHT_HOME", tempfile.mkdtemp(prefix="kw-bench-home-"))
     ids = sorted(f"{p.parent.name}/{p.stem}" for lv in LEVELS for p in (LIBRARY / lv).glob("*.py"))
     if args.shard:
         k, n = (int(x) for x in args.shard.split("/"))

@@ -36,11 +36,14 @@ LEGIT = [  # (problem, kernel) pairs timed with and without the defences
 ]
 
 
+QUICK: list[str] = []  # extra verify flags for --quick (fewer cases, no compile baseline)
+
+
 def verify(problem: Path, candidate: Path, home: str) -> tuple[dict, float]:
     env = {**os.environ, "KERNELWRIGHT_HOME": home}
     t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "kernelwright", "verify", str(problem), str(candidate), "--json",
-                          "--no-store"], capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+                          "--no-store", *QUICK], capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
     wall = time.monotonic() - t0
     try:
         return json.loads(out.stdout), wall
@@ -106,6 +109,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--overhead-child", nargs=3)
     ap.add_argument("--skip-cheats", action="store_true")
+    ap.add_argument("--quick", action="store_true",
+                    help="GPU corpus with 2 seeds, 3 fuzz cases and no compile baseline (~25 s a file)")
     args = ap.parse_args()
     if args.overhead_child:
         overhead_child(args.overhead_child[0], args.overhead_child[1], args.overhead_child[2] == "on")
@@ -116,6 +121,10 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     home = tempfile.mkdtemp(prefix="kw-evidence-")
+    if args.quick:
+        cfg = Path(home) / "quick.toml"
+        cfg.write_text("[judge]\ncompile_baseline = false\n")
+        QUICK.extend(["--seeds", "2", "--fuzz", "3", "--config", str(cfg)])
     results: dict = {
         "schema": "kernelwright.judge-evidence/1",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -124,7 +133,7 @@ def main() -> None:
                                  capture_output=True, text=True).stdout.strip(),  # fmt: skip
         "cuda": torch.version.cuda, "torch": torch.__version__, "triton": triton.__version__,
         "python": platform.python_version(),
-        "command": f"python benchmarks/judge_evidence.py --out DIR --runs {args.runs}",
+        "command": f"python benchmarks/judge_evidence.py --out DIR --runs {args.runs}" + (" --quick" if args.quick else ""),
     }  # fmt: skip
     runs = []
     for i in range(args.runs):

@@ -59,3 +59,10 @@ def test_timed_call_exchange_sends_only_the_positions_asked_after_the_call() -> 
     assert (timed["kind"], timed["index"], timed["numels"]) == ("timed", 7, [5, 2])
     got = load_tensors(payload)
     assert values_msg["index"] == 7 and got[0].tolist() == [0.0, 3.0] and got[1].tolist() == [1.0, 1.0]
+
+
+def test_custom_kernel_share_reported_by_the_worker_reaches_the_verdict() -> None:
+    ev = _evidence(1.0, 6.0)
+    ev.custom_kernel_share = 0.93
+    t = assemble_timing(ev, RunRecord())
+    assert t is not None and t.custom_kernel_share == 0.93

@@ -123,6 +123,10 @@ class CandidateSession:
                 self._check_ablation(msg, payload)
             elif kind == "strict":
                 self._check_ops(msg.get("ops") or [])
+            elif kind == "share":
+                share = msg.get("share")
+                if evidence is not None and isinstance(share, int | float) and 0.0 <= share <= 1.0:
+                    evidence.custom_kernel_share = float(share)
             elif kind == "timed" and evidence is not None and timing_plan is not None:
                 evidence.on_timed(self.w, msg, "candidate")
                 timeout, what = self.config.call_timeout, "timing the candidate"

@@ -24,7 +24,7 @@ from kernelwright.errors import BadInput, ProblemError, WorkerProtocolError
 from kernelwright.problem import ProblemSpec, load_problem
 from kernelwright.sandbox.channel import load_tensors
 from kernelwright.sandbox.launch import Worker, WorkerDied, network_isolation, scrubbed_env
-from kernelwright.settings import cpu_input_budget
+from kernelwright.settings import cache_dir, cpu_input_budget
 from kernelwright.timing_check import TimingEvidence, assemble_timing
 from kernelwright.verdict import Category, Verdict, decide, sha256_text
 from kernelwright.worker.common import Case
@@ -45,6 +45,11 @@ class JudgeConfig(BaseModel):
     warmup_calls: int = 10
     compile_baseline: bool = True
     compile_mode: str | None = None  # torch.compile mode for the baseline (None: the default mode)
+    # The trusted reference worker keeps its Inductor and Triton caches under the kernelwright cache
+    # dir, so the compile baseline of a problem judged before is not rebuilt (H100: ~16 s cold).
+    # Off automatically for CUDA C++ candidates: their native code is not audited, and a poisoned
+    # baseline cache would make them look faster than they are (THREATS: result integrity).
+    reference_cache: bool = True
     sample_positions: int = 4096  # checked elements per output per timed call when the output is large
     full_check_numel: int = 1 << 20  # outputs up to this size are checked whole on every timed call
     memory_limit_mb: int | None = None
@@ -117,6 +122,17 @@ def _static_guard(source: str, run: RunRecord) -> bool:
     return clean
 
 
+def _reference_caches(config: JudgeConfig, source: str) -> dict[str, str]:
+    """Persistent compile caches for the trusted reference worker (see JudgeConfig.reference_cache)."""
+    if not config.reference_cache or candidate_language(source) == "cuda":
+        return {}
+    root = cache_dir() / "reference"
+    caches = {"TORCHINDUCTOR_CACHE_DIR": root / "inductor", "TRITON_CACHE_DIR": root / "triton"}
+    for path in caches.values():
+        path.mkdir(parents=True, exist_ok=True)
+    return {k: str(v) for k, v in caches.items()}
+
+
 def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cuda: bool, run: RunRecord,
               started: float) -> Any:  # fmt: skip
     private = tmp / "sandbox"
@@ -130,8 +146,8 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
     def left() -> float:
         return max(1.0, deadline - time.monotonic())
 
-    ref = Worker("kernelwright.worker.reference", env=scrubbed_env(tmp / "ref", cuda), cwd=tmp,
-                 log_path=tmp / "reference.log", isolate_network=False)  # fmt: skip
+    ref = Worker("kernelwright.worker.reference", env=scrubbed_env(tmp / "ref", cuda, _reference_caches(config, source)),
+                 cwd=tmp, log_path=tmp / "reference.log", isolate_network=False)  # fmt: skip
     try:
         ref.send("job", problem_path=str(problem_copy), device=device)
         ref.send("cmd", op="meta")

@@ -52,6 +52,7 @@ class TimingEvidence:
     positions: dict[int, list] = field(default_factory=dict)
     series: dict[str, Series] = field(default_factory=dict)  # eager, compiled, candidate, eager_after
     ceilings: dict = field(default_factory=dict)
+    custom_kernel_share: float | None = None  # reported by the candidate worker (worker/kernel_share.py)
 
     def _positions(self, index: int, numels: list[int]) -> list:
         if index not in self.positions:
@@ -142,7 +143,7 @@ def assemble_timing(ev: TimingEvidence, run: RunRecord) -> Timing | None:
         eager_spread=round((_quantile(e_ms, 0.8) - _quantile(e_ms, 0.2)) / eager_med, 4) if eager_med else 0.0,
         drift=round(abs(after_med - eager_med) / eager_med, 4) if eager_med else 0.0,
         floor_ms=round(floor, 6), roofline_fraction=round(floor / cand_med, 4) if cand_med and floor else 0.0,
-        host_wall_ms=round(_median(cand.intervals), 4),
+        host_wall_ms=round(_median(cand.intervals), 4), custom_kernel_share=ev.custom_kernel_share,
     )  # fmt: skip
 
 

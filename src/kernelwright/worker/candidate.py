@@ -187,6 +187,15 @@ def main(argv: list[str]) -> int:
         error("strict", exc)
     poison_uninitialised_memory(False)
 
+    if job.get("timing") and clock.cuda:
+        from kernelwright.worker.kernel_share import measure_custom_share
+
+        try:
+            share_inputs = common.make_inputs(problem, ablation_case, device)
+            send("share", share=measure_custom_share(clock, ledger, lambda: model(*share_inputs)))
+        except BaseException as exc:  # noqa: BLE001 - a report only; the timed calls will say more
+            send("share", share=None, error=f"{type(exc).__name__}: {exc}"[:300])
+
     # -- timing: every timed call is checked too (no phases: THREATS #5) -------------------------
     timing = job.get("timing")
     if timing:

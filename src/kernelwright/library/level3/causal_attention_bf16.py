@@ -84,6 +84,12 @@ def _causal_attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale,
     tl.store(o_ptrs, out.to(o_ptr.dtype.element_ty), mask=(offs_m[:, None] < S) & dmask[None, :])
 
 
+def _config(s: int, d: int) -> tuple[int, int, int, int]:
+    """(BLOCK_M, BLOCK_N, num_warps, num_stages) for sequence length s and head dim d."""
+    block_m = min(128, max(16, triton.next_power_of_2(s)))
+    return block_m, min(64, block_m), 8 if block_m >= 128 else 4, 3
+
+
 def _last_dim_contiguous(t: torch.Tensor) -> torch.Tensor:
     return t if t.stride(-1) == 1 else t.contiguous()
 
@@ -98,8 +104,7 @@ class ModelNew(nn.Module):
         o = torch.empty((b, h, s, d), dtype=q.dtype, device=q.device)
         if o.numel() == 0:
             return o
-        block_m = min(128, max(16, triton.next_power_of_2(s)))
-        block_n = min(64, block_m)
+        block_m, block_n, warps, stages = _config(s, d)
         block_d = max(16, triton.next_power_of_2(d))
         qk_scale = (1.0 / math.sqrt(d)) * 1.4426950408889634
         grid = (triton.cdiv(s, block_m), b * h)
@@ -108,6 +113,6 @@ class ModelNew(nn.Module):
             q.stride(0), q.stride(1), q.stride(2), k.stride(0), k.stride(1), k.stride(2),
             v.stride(0), v.stride(1), v.stride(2), o.stride(0), o.stride(1), o.stride(2),
             BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d, UPCAST=not q.is_cuda,
-            num_warps=8 if block_m >= 128 else 4, num_stages=3,
+            num_warps=warps, num_stages=stages,
         )  # fmt: skip
         return o
