@@ -109,6 +109,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--overhead-child", nargs=3)
     ap.add_argument("--skip-cheats", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated GPU corpus files; skips the overhead figures")
     ap.add_argument("--quick", action="store_true",
                     help="GPU corpus with 2 seeds, 3 fuzz cases and no compile baseline (~25 s a file)")
     args = ap.parse_args()
@@ -153,14 +154,14 @@ def main() -> None:
     rep["verify_wall_s_median"] = statistics.median([r["wall_s"] for r in runs]) if runs else None
     results["repeatability_summary"] = rep
     overhead = []
-    for problem, kernel in LEGIT:
+    for problem, kernel in [] if args.only else LEGIT:
         plain, defended = do_bench_ms(problem, kernel, False), do_bench_ms(problem, kernel, True)
         overhead.append({"kernel": str(kernel.relative_to(ROOT)), "do_bench_plain_ms": plain,
                          "do_bench_defended_ms": defended, "difference": defended / plain - 1 if plain else None})  # fmt: skip
     results["defence_overhead"] = overhead
     cheats = []
     if not args.skip_cheats:
-        for path in gpu_cheats():
+        for path in [p for p in gpu_cheats() if not args.only or p.name in args.only.split(",")]:
             exp = expectation(path)
             problem = ROOT / "src/kernelwright/problems" / f"{exp.get('problem', 'level1/relu')}.py"
             v, wall = verify(problem, path, home)

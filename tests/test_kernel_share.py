@@ -1,4 +1,4 @@
-"""The custom-kernel share: every ledgered launch is bracketed, and on a GPU the share is measured."""
+"""The launch ledger's measuring hooks: the custom-kernel share (brackets) and the foreign-stream delay."""
 
 from __future__ import annotations
 
@@ -38,16 +38,19 @@ _BRACKETS = textwrap.dedent("""
     double[(1,)](x, y, 100, BLOCK=128)
     double[(1,)](y, y, 100, BLOCK=128)
     ledger.bracket = None
-    assert torch.equal(y, x * 4), y
+    ledger.before_launch = lambda: events.append("before")  # the foreign-stream delay hook
+    double[(1,)](y, y, 100, BLOCK=128)
+    ledger.before_launch = None
+    assert torch.equal(y, x * 8), y
     print(events, ledger.counts["double"])
 """)
 
 
-def test_every_custom_launch_is_bracketed_while_measuring() -> None:
+def test_every_custom_launch_is_bracketed_while_measuring_and_hooked_while_checking() -> None:
     env = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run([sys.executable, "-c", _BRACKETS], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "['open', 'close', 'open', 'close'] 3"
+    assert out.stdout.strip() == "['open', 'close', 'open', 'close', 'before'] 4"
 
 
 @pytest.mark.cuda

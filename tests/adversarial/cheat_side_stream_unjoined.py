@@ -4,7 +4,10 @@ Timing with events on the default stream would close before the kernel finished.
 synchronises the whole device before its end timestamp, so the measured time includes the side-stream
 work anyway. What rejects it: on correctness cases the judge snapshots the outputs on the stream it
 captured right after forward returns, before the device-wide synchronise, which is what a caller on
-that stream would read; the unjoined kernel has not written them yet (KW-O001 wrong-output). The
+that stream would read. On its own that is a race the kernel won on the H100 (accepted, 2026-11-25),
+so during correctness calls the launch ledger also queues ~1 ms of spinning ahead of any custom launch
+bound for another stream: the unjoined kernel has then certainly not written them (KW-O001
+wrong-output; rejected on the H100 since). The
 stream is created through computed names, so the static guard's (soft) side-stream note stays quiet.
 """
 # kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=1 device=cuda layer=runtime

@@ -147,6 +147,7 @@ def main(argv: list[str]) -> int:
     # -- correctness: every case, then one repeat -----------------------------------------------
     cases = [common.Case.from_json(c) for c in job["cases"]]
     poison_uninitialised_memory(True)
+    ledger.before_launch = clock.delay_foreign_stream if clock.cuda else None
     kept: list | None = None  # the buffers the last case refills with fresh values
     for i, case in enumerate(cases):
         ledger.reset()
@@ -186,6 +187,7 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # noqa: BLE001
         error("strict", exc)
     poison_uninitialised_memory(False)
+    ledger.before_launch = None
 
     if job.get("timing") and clock.cuda:
         from kernelwright.worker.kernel_share import measure_custom_share

@@ -36,6 +36,8 @@ class Clock:
     _elapsed: Any = None
     _stream: Any = None
     _flush: Any = None
+    _current_stream: Any = None
+    _spin: Any = None
 
     @classmethod
     def capture(cls, cuda: bool) -> Clock:
@@ -63,11 +65,22 @@ class Clock:
             clock._record = torch._C._CudaEventBase.record
             clock._elapsed = torch._C._CudaEventBase.elapsed_time
             clock._stream = torch.cuda.current_stream()
+            clock._current_stream = torch._C._cuda_getCurrentStream  # -> (stream id, device, type)
+            clock._spin = torch._C._cuda_sleep
             props = torch.cuda.get_device_properties(0)
             l2 = int(getattr(props, "L2_cache_size", 50 * 2**20) or 50 * 2**20)
             # 2x L2 (DESIGN): 100 MB on an H100; writing it costs ~40 us, outside the timed region.
             clock._flush = torch.empty(2 * l2 // 4, dtype=torch.int32, device="cuda")
         return clock
+
+    def delay_foreign_stream(self) -> None:
+        """Queue ~1 ms of spinning on the current stream when it is not the judge's (see LaunchLedger).
+
+        A joined side stream costs that millisecond on correctness calls only (never timed); an unjoined
+        one has not written its outputs when the judge's stream snapshots them.
+        """
+        if self.cuda and self._current_stream(self._stream.device_index)[0] != self._stream.stream_id:
+            self._spin(2_000_000)
 
     def tampered(self) -> list[str]:
         return [name for name, (owner, attr, orig) in self.originals.items() if getattr(owner, attr, None) is not orig]

@@ -31,6 +31,10 @@ class LaunchLedger:
         # While set (one untimed call, kernel_share.py), every custom launch is bracketed: bracket()
         # records a CUDA event on the launch's stream and returns what records the closing one.
         self.bracket: Any = None
+        # While set (correctness calls on a GPU), called before every custom launch: it delays a launch
+        # bound for a stream other than the judge's, so an unjoined side stream loses its race with
+        # the stream-ordered output snapshot every time instead of by chance (THREATS #1).
+        self.before_launch: Any = None
 
     def reset(self) -> None:
         self.counts.clear()
@@ -79,6 +83,8 @@ class LaunchLedger:
         return run
 
     def _launch(self, call: Any) -> Any:
+        if self.before_launch is not None:
+            self.before_launch()
         if self.bracket is None:
             return call()
         close = self.bracket()
