@@ -8,8 +8,8 @@
 2. For every library kernel (src/kernelwright/library/levelN/<stem>.py) against its bundled problem:
    - the real judge (`kernelwright.judge.judge`, timing on): it checks correctness and times the
      candidate, eager PyTorch and torch.compile honestly (fresh inputs, L2 flushed, every call checked);
-   - `triton.testing.do_bench` on one input set, in this process: the candidate, eager, and the vendor
-     path where there is one (cuBLAS via torch.matmul / addmm / F.linear, SDPA for attention);
+   - `triton.testing.do_bench` on one input set, in this process: the candidate, eager, torch.compile
+     and the vendor path where there is one (cuBLAS via torch.matmul / addmm / F.linear, SDPA for attention);
    - the roofline: bytes (inputs + outputs) over the copy bandwidth vs FLOPs (`get_flops`) over the
      matmul peak of the problem's precision; achieved GB/s and TFLOP/s; fraction of the floor reached.
 3. results.json (schema kernelwright.bench/1) is rewritten after every problem, so a run cut short still
@@ -18,12 +18,16 @@
 Runs on the CPU too (no ceilings, no timing, judge through the Triton interpreter on fuzz cases): a
 dry run of this script, not a benchmark. `kernelwright report results.json --html report.html` renders it.
 
-Cost on one H100 (estimated, not yet measured): the judge starts two worker processes per problem,
-compiles the candidate's Triton specialisations and runs torch.compile(mode="max-autotune-no-cudagraphs")
-with nothing cached between problems: ~30-140 s a problem, so all 24 take more than one 10-minute call.
-  quick look, all 24 (no verdicts, no compile baseline): --no-judge                        ~3-5 min
-  the benchmark, in three calls:   --shard 1/3 --out $OUT/s1, then 2/3 and 3/3             <= ~9 min each
-  then, here: kernelwright report s1/results.json s2/results.json s3/results.json --html report.html
+Headline times are kernel times: do_bench for the library kernel, eager, torch.compile (default mode,
+the judge's baseline) and the vendor path; the judge's audited per-call times are kept beside them
+(`judge_ms`, `judge_speedup_vs_*`), with the judge's custom-kernel share.
+
+Cost on one H100 (measured 2026-11-25): the quick look (--no-judge) took 135 s for all 24; the full
+run ~60 s a problem (two worker processes, the candidate's Triton builds, torch.compile in this
+process and in the judge's reference worker, which shares its Inductor cache), ~24 min for all 24.
+One command does it all where a call may run that long; under a 10-minute cap, split it:
+  python benchmarks/gpu_library.py --shard 1/3 --out DIR/s1     (then 2/3, 3/3; or --only lists)
+  kernelwright report DIR/s1/results.json DIR/s2/results.json DIR/s3/results.json --html report.html --md report.md
 --budget-s (default 480) stops starting problems after that many seconds; the rest are recorded as
 skipped and can be rerun with --only.
 """

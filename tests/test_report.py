@@ -32,7 +32,11 @@ def _fixture_problem(pid: str, verdict: str, ms: float, eager: float, compiled: 
         "achieved_gbps": nbytes / (ms * 1e-3) / 1e9, "achieved_tflops": flops / (ms * 1e-3) / 1e12 if flops else None,
         "roofline_fraction": floor / ms,
         "timing": {"candidate": {"p20": ms * 0.98, "median": ms, "p80": ms * 1.03, "samples": 50}},
-        "timing_source": "judge", "error": error,
+        "timing_source": "do_bench", "error": error,
+        "judge_ms": {"candidate": ms + 0.1, "eager": eager + 0.1, "compiled": compiled + 0.1 if compiled else None},
+        "judge_speedup_vs_eager": round((eager + 0.1) / (ms + 0.1), 4),
+        "judge_speedup_vs_compiled": round((compiled + 0.1) / (ms + 0.1), 4) if compiled else None,
+        "custom_kernel_share": 0.97,
     }  # fmt: skip
 
 
@@ -170,3 +174,16 @@ def test_untimed_results_render_without_charts(tmp_path: Path) -> None:
     assert "<img" not in page and ">level1/relu<" in page
     assert "nothing to chart" in page or "matplotlib is not installed" in page
     assert "| level1/relu | – |" in md.read_text()
+
+
+def test_judge_times_custom_share_and_bandwidth_target_are_reported(results_file: Path, tmp_path: Path) -> None:
+    doc = json.loads(results_file.read_text())
+    slow = doc["problems"][0]  # relu: memory-bound, made to reach only half the floor
+    slow["candidate_ms"], slow["roofline_fraction"] = 0.2, 0.45
+    results_file.write_text(json.dumps(doc))
+    text = render_markdown(load_results(results_file))
+    relu = next(line for line in text.splitlines() if line.startswith("| level1/relu |"))
+    assert "| 45% | 0.2000 | 1.02× | 97% |" in relu  # roofline, judge ms, judge vs compile, custom share
+    assert "Memory-bound kernels at ≥ 70% of the measured copy bandwidth: 1/2" in text
+    assert "level1/relu reaches only 45% of the copy bandwidth (target: 70%)" in text
+    assert "do_bench" in text and "synchronise the device around every call" in text

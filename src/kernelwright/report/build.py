@@ -146,6 +146,9 @@ def headline_rows(doc: dict[str, Any]) -> list[dict[str, str]]:
             "vs_compile": _fmt(p.get("speedup_vs_compiled"), ".2f", "×"),
             "vs_vendor": _fmt(p.get("speedup_vs_vendor"), ".2f", "×"),
             "roofline": _fmt(roof * 100 if roof is not None else None, ".0f", "%"),
+            "judge_ms": _fmt((p.get("judge_ms") or {}).get("candidate"), ".4f"),
+            "judge_vs_compile": _fmt(p.get("judge_speedup_vs_compiled"), ".2f", "×"),
+            "share": _fmt(p["custom_kernel_share"] * 100 if p.get("custom_kernel_share") is not None else None, ".0f", "%"),
             "bound": p.get("bound") or "–",
             "verdict": verdict,
         })  # fmt: skip
@@ -156,6 +159,7 @@ def summary(doc: dict[str, Any]) -> dict[str, Any]:
     probs = doc["problems"]
     acc = [p for p in probs if p.get("verdict") == "accepted"]
     l12 = [p for p in acc if p.get("level") in (1, 2)]
+    mem = [p for p in acc if p.get("bound") == "memory" and p.get("roofline_fraction")]
     return {
         "problems": len(probs),
         "accepted": len(acc),
@@ -165,37 +169,63 @@ def summary(doc: dict[str, Any]) -> dict[str, Any]:
         "geo_compile_l12": geomean([p.get("speedup_vs_compiled") for p in l12]),
         "geo_eager_all": geomean([p.get("speedup_vs_eager") for p in acc]),
         "geo_compile_all": geomean([p.get("speedup_vs_compiled") for p in acc]),
+        "judge_geo_compile_l12": geomean([p.get("judge_speedup_vs_compiled") for p in l12]),
         "n_l12": len(l12),
+        "memory_bound": len(mem),
+        "memory_bound_at_70": sum(1 for p in mem if (p.get("roofline_fraction") or 0) >= 0.7),
     }
 
 
 def notes(doc: dict[str, Any]) -> list[str]:
     """Honest notes: every accepted kernel slower than torch.compile, every rejection and error."""
     out = list(doc.get("merge_notes") or [])
+    ties = []
     for p in doc["problems"]:
         s = p.get("speedup_vs_compiled")
         roof = p.get("roofline_fraction")
-        if p.get("verdict") == "accepted" and s is not None and s < 1.0:
-            where = (
-                f"it reaches {roof:.0%} of its {p.get('bound') or ''}-bound roofline floor"
-                if roof
-                else "no roofline"
-            )
-            if roof is not None and roof >= 0.7:
-                why = "torch.compile is about as close to the floor, so there is little left to win"
+        floor, compiled = p.get("floor_ms"), p.get("compiled_ms")
+        compile_roof = floor / compiled if floor and compiled else None
+        if p.get("verdict") == "accepted" and s is not None and TIE <= s < 1.0:
+            ties.append(f"{p['id']} ({s:.3f}×)")
+        elif p.get("verdict") == "accepted" and s is not None and s < TIE:
+            where = f"it reaches {roof:.0%} of its {p.get('bound') or ''}-bound roofline floor" if roof else "no roofline"
+            if compile_roof is not None:
+                where += f", torch.compile {compile_roof:.0%}"
+            if roof is not None and compile_roof is not None and compile_roof - roof < 0.05:
+                why = "both sit at the floor, so there is little left to win"
             elif p.get("bound") == "compute":
-                why = "the tile shapes/pipelining leave tensor-core throughput unused (Inductor's autotuned templates do better)"
+                why = "Inductor's GEMMs (cuBLAS or its autotuned templates) use the tensor cores better than this Triton tiling"
             else:
                 why = "headroom remains in memory traffic or launch overhead"
             out.append(f"{p['id']} loses to torch.compile ({s:.2f}×): {where}; {why}.")
+        if roof is not None and roof > 1.0 and p.get("verdict") == "accepted":
+            out.append(f"{p['id']} runs above the measured ceiling ({roof:.0%} of the floor): the ceiling is one "
+                       "8192³ matmul on random data, and this shape ran faster; read the floor as approximate.")  # fmt: skip
         if p.get("verdict") == "rejected":
             first = (p.get("reasons") or [{}])[0].get("message", "")
             out.append(f"{p['id']} was rejected ({p.get('category')}): {first[:300]}")
         if p.get("error"):
             out.append(f"{p['id']}: {p['error'][:300]}")
-        if p.get("timing_source") == "do_bench":
-            out.append(f"{p['id']}: timed with do_bench only (the judge gave no timing).")
+        if p.get("bound") == "memory" and roof is not None and roof < 0.7 and p.get("verdict") == "accepted":
+            out.append(f"{p['id']} reaches only {roof:.0%} of the copy bandwidth (target: 70%).")
+        if p.get("verdict") == "accepted" and p.get("candidate_ms") is not None and not p.get("judge_ms"):
+            out.append(f"{p['id']}: the judge gave no timing; only the do_bench kernel time is shown.")
+    if ties:
+        out.append(f"Within {1 - TIE:.0%} of torch.compile (a tie at do_bench's resolution): {', '.join(ties)}.")
     return out
+
+
+TIE = 0.98  # speedups in [0.98, 1.0) are ties: do_bench medians of one kernel vary ~1-2% run to run
+
+
+TIMING_BASIS = (
+    "Kernel times (ms, vs eager/compile/vendor, % roofline) are `triton.testing.do_bench` medians on the "
+    "benchmark inputs, back to back with L2 flushed, for the library kernel, eager, torch.compile and the "
+    "vendor path alike: the convention behind published speedups. The judge's audited times (judge ms, judge "
+    "vs compile) synchronise the device around every call with fresh inputs and check every output, so they "
+    "include the host's launch and synchronise latency (about 0.1 ms a call on an H100). Custom share: the "
+    "judge's measure of the device time a forward spends in the candidate's own kernels."
+)
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -219,12 +249,18 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"**{_fmt(s['geo_eager_l12'], '.2f', '×')} vs eager**, **{_fmt(s['geo_compile_l12'], '.2f', '×')} vs torch.compile**"
         f" (all levels: {_fmt(s['geo_eager_all'], '.2f', '×')} / {_fmt(s['geo_compile_all'], '.2f', '×')}).",
         "",
-        "| problem | ms | vs eager | vs compile | vs vendor | % roofline | bound | verdict |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        f"Memory-bound kernels at ≥ 70% of the measured copy bandwidth: {s['memory_bound_at_70']}/{s['memory_bound']}. "
+        f"Judge-timed geometric mean vs torch.compile over levels 1–2: {_fmt(s['judge_geo_compile_l12'], '.2f', '×')}.",
+        "",
+        TIMING_BASIS,
+        "",
+        "| problem | ms | vs eager | vs compile | vs vendor | % roofline | judge ms | judge vs compile | custom share | bound | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in headline_rows(doc):
         lines.append(f"| {r['problem']} | {r['ms']} | {r['vs_eager']} | {r['vs_compile']} | {r['vs_vendor']} | "
-                     f"{r['roofline']} | {r['bound']} | {r['verdict']} |")  # fmt: skip
+                     f"{r['roofline']} | {r['judge_ms']} | {r['judge_vs_compile']} | {r['share']} | {r['bound']} | "
+                     f"{r['verdict']} |")  # fmt: skip
     ns = notes(doc)
     if ns:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in ns]
@@ -247,7 +283,7 @@ def render_html(doc: dict[str, Any], with_charts: bool = True) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(template_text).render(
         doc=doc, s=summary(doc), rows=headline_rows(doc), notes=notes(doc), figures=shown, chart_note=chart_note,
-        ceilings=doc.get("ceilings") or {}, fmt=_fmt,
+        ceilings=doc.get("ceilings") or {}, fmt=_fmt, basis=TIMING_BASIS,
     )  # fmt: skip
 
 
