@@ -169,7 +169,6 @@ def summary(doc: dict[str, Any]) -> dict[str, Any]:
         "geo_compile_l12": geomean([p.get("speedup_vs_compiled") for p in l12]),
         "geo_eager_all": geomean([p.get("speedup_vs_eager") for p in acc]),
         "geo_compile_all": geomean([p.get("speedup_vs_compiled") for p in acc]),
-        "judge_geo_compile_l12": geomean([p.get("judge_speedup_vs_compiled") for p in l12]),
         "n_l12": len(l12),
         "memory_bound": len(mem),
         "memory_bound_at_70": sum(1 for p in mem if (p.get("roofline_fraction") or 0) >= 0.7),
@@ -223,8 +222,9 @@ TIMING_BASIS = (
     "benchmark inputs, back to back with L2 flushed, for the library kernel, eager, torch.compile and the "
     "vendor path alike: the convention behind published speedups. The judge's audited times (judge ms, judge "
     "vs compile) synchronise the device around every call with fresh inputs and check every output, so they "
-    "include the host's launch and synchronise latency (about 0.1 ms a call on an H100). Custom share: the "
-    "judge's measure of the device time a forward spends in the candidate's own kernels."
+    "include the host's launch and synchronise latency (about 0.1 ms a call on an H100); its compile baseline "
+    "also carries the compiled module's per-call host work, so judge vs compile is shown, not claimed. Custom "
+    "share: the judge's measure of the device time a forward spends in the candidate's own kernels."
 )
 
 
@@ -249,8 +249,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"**{_fmt(s['geo_eager_l12'], '.2f', '×')} vs eager**, **{_fmt(s['geo_compile_l12'], '.2f', '×')} vs torch.compile**"
         f" (all levels: {_fmt(s['geo_eager_all'], '.2f', '×')} / {_fmt(s['geo_compile_all'], '.2f', '×')}).",
         "",
-        f"Memory-bound kernels at ≥ 70% of the measured copy bandwidth: {s['memory_bound_at_70']}/{s['memory_bound']}. "
-        f"Judge-timed geometric mean vs torch.compile over levels 1–2: {_fmt(s['judge_geo_compile_l12'], '.2f', '×')}.",
+        f"Memory-bound kernels at ≥ 70% of the measured copy bandwidth: {s['memory_bound_at_70']}/{s['memory_bound']}.",
         "",
         TIMING_BASIS,
         "",
