@@ -243,3 +243,18 @@ def test_cuda_candidates_are_skipped_without_a_gpu(tmp_path: Path) -> None:
 def test_config_device_cpu_is_respected() -> None:
     v = judge(RELU, EXAMPLES / "relu_correct.py", JudgeConfig(fuzz=2, seeds=1, device="cpu"))
     assert v.accepted and v.environment.interpreter
+
+
+def test_reference_worker_keeps_compile_caches_only_for_audited_candidates(tmp_path: Path) -> None:
+    """The trusted reference worker reuses Inductor/Triton caches across verdicts, except when the
+    candidate brings native code, which the audit hook cannot stop from writing into those caches."""
+    from kernelwright.judge import _reference_caches
+    from kernelwright.settings import cache_dir
+
+    triton_src = (RELU.parent / "relu.py").read_text()
+    caches = _reference_caches(JudgeConfig(), "import triton\n" + triton_src)
+    assert set(caches) == {"TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR"}
+    assert all(Path(v).is_dir() and Path(v).is_relative_to(cache_dir()) for v in caches.values())
+    cuda_src = "from torch.utils.cpp_extension import load_inline\n"
+    assert _reference_caches(JudgeConfig(), cuda_src) == {}
+    assert _reference_caches(JudgeConfig(reference_cache=False), "import triton\n") == {}
