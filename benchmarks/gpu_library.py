@@ -308,7 +308,7 @@ def measure_in_process(
             entry["vendor_ms"] = timing["vendor"]["median"]
 
 
-def run_judge(stem_id: str, entry: dict, args: argparse.Namespace, cuda: bool) -> None:
+def run_judge(stem_id: str, entry: dict, args: argparse.Namespace, cuda: bool, store: Any = None) -> None:
     from kernelwright.judge import JudgeConfig, judge
 
     if cuda:
@@ -316,8 +316,16 @@ def run_judge(stem_id: str, entry: dict, args: argparse.Namespace, cuda: bool) -
                           warmup_calls=args.warmup_calls, compile_baseline=not args.skip_compile)  # fmt: skip
     else:
         cfg = JudgeConfig(seeds=1, fuzz=2, timing=False)
-    verdict = judge(PROBLEMS / f"{stem_id}.py", LIBRARY / f"{stem_id}.py", cfg)
+    problem_path, kernel_path = PROBLEMS / f"{stem_id}.py", LIBRARY / f"{stem_id}.py"
+    verdict = judge(problem_path, kernel_path, cfg)
     body = verdict.to_json_dict()
+    if store is not None:
+        # Signed (ed25519) and stored like any `verify`: the agent's retrieval and `kb` see it, and
+        # `kernelwright verdict check` verifies the copy kept in results.json.
+        rec = store.record_verdict(verdict, problem_source=problem_path.read_text(encoding="utf-8"),
+                                   candidate_source=kernel_path.read_text(encoding="utf-8"),
+                                   origin={"kind": "file", "library": True, "benchmark": SCHEMA})  # fmt: skip
+        entry["signed_verdict"] = dict(rec.verdict)
     entry["verdict"] = body["verdict"]
     entry["category"] = body["category"]
     entry["reasons"] = [{"code": r["code"], "severity": r["severity"], "message": r["message"][:500]}
@@ -366,7 +374,8 @@ def new_entry(stem_id: str) -> dict:
             "speedup_vs_eager": None, "speedup_vs_compiled": None, "speedup_vs_vendor": None,
             "floor_ms": None, "achieved_gbps": None, "achieved_tflops": None, "roofline_fraction": None,
             "timing": {}, "timing_source": None, "judge": None, "judge_ms": None, "judge_speedup_vs_eager": None,
-            "judge_speedup_vs_compiled": None, "custom_kernel_share": None, "seconds": None, "error": None}  # fmt: skip
+            "judge_speedup_vs_compiled": None, "custom_kernel_share": None, "signed_verdict": None, "seconds": None,
+            "error": None}  # fmt: skip
 
 
 def geomean(xs: list[float]) -> float | None:
@@ -443,6 +452,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--fuzz", type=int, default=3, help="fuzz cases (each new shape class costs Triton compiles)"
     )
+    ap.add_argument("--db", default="", help="store for the signed verdicts (default: OUT/verdicts.db; 'none': no store)")
     ap.add_argument("--timed-calls", type=int, default=50)
     ap.add_argument("--warmup-calls", type=int, default=5)
     ap.add_argument(
@@ -497,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
         log("no GPU: a CPU dry run (judge through the interpreter, no timing, no ceilings)")
     doc["problems"] = []
     results = args.out / "results.json"
+    store = None
+    if not args.no_judge and args.db != "none":
+        from kernelwright.store import Store
+
+        store = Store.open(args.db or f"sqlite:///{(args.out / 'verdicts.db').resolve()}")
+        doc["store"] = store.url
     for stem_id in ids:
         entry = new_entry(stem_id)
         doc["problems"].append(entry)
@@ -515,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.cuda.empty_cache()  # the tensors above are gone: leave the judge's workers the memory
         try:
             if not args.no_judge:
-                run_judge(stem_id, entry, args, cuda)
+                run_judge(stem_id, entry, args, cuda, store)
         except Exception as exc:  # noqa: BLE001
             entry["error"] = ((entry["error"] or "") + f" | judge: {type(exc).__name__}: {exc}")[:1200]
             entry["traceback"] = traceback.format_exc()[-2000:]
