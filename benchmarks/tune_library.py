@@ -14,7 +14,6 @@ Trusted code only (our own kernels), in this process: a tuning aid, not a verdic
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -23,10 +22,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
-PROBLEMS = REPO / "src" / "kernelwright" / "problems"
-LIBRARY = REPO / "src" / "kernelwright" / "library"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gpu_library import LIBRARY, PROBLEMS, flatten  # noqa: E402 - the benchmark's loaders and paths
+from gpu_library import load_module as load  # noqa: E402
 
 GEMM_TF32 = [(128, 128, 32, 8, 3), (128, 128, 32, 8, 4), (128, 256, 32, 8, 3), (256, 128, 32, 8, 3),
              (128, 128, 64, 8, 3), (128, 128, 32, 4, 4), (64, 128, 32, 4, 4), (128, 64, 32, 4, 4)]  # fmt: skip
@@ -55,18 +53,6 @@ def sweeps() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     out["level3/causal_attention_bf16"] = [(str(t), {"_config": (lambda c: lambda s, d: c)(t)}) for t in ATTENTION]
     out["level1/cumsum"] = [("shipped", {})]
     return out
-
-
-def load(path: Path, name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, str(path))
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def flatten(out: Any) -> list:
-    return [t for o in out for t in flatten(o)] if isinstance(out, list | tuple) else [out]
 
 
 def main() -> int:
