@@ -72,8 +72,12 @@ def environment(cuda: bool) -> dict[str, Any]:
     driver = None
     if cuda:
         try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20)  # fmt: skip
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
             driver = (
                 out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
             )
@@ -261,8 +265,12 @@ def measure_in_process(
     entry["bytes"] = int(sum(t.numel() * t.element_size() for t in tensors))
     entry["flops"] = float(problem.get_flops(inputs)) if hasattr(problem, "get_flops") else 0.0
     entry["shapes"] = [list(t.shape) for t in inputs if isinstance(t, torch.Tensor)]
-    entry["dtype"] = str(next((t.dtype for t in inputs if isinstance(t, torch.Tensor) and t.is_floating_point()),
-                              inputs[0].dtype)).removeprefix("torch.")  # fmt: skip
+    entry["dtype"] = str(
+        next(
+            (t.dtype for t in inputs if isinstance(t, torch.Tensor) and t.is_floating_point()),
+            inputs[0].dtype,
+        )
+    ).removeprefix("torch.")
     peak_name, peak = peak_for(inputs, ceilings)
     entry["_peak"] = (peak_name, peak)
     from kernelwright.compare import compare_outputs
@@ -286,8 +294,11 @@ def measure_in_process(
             case = [t.to(device) if isinstance(t, torch.Tensor) else t for t in problem.get_fuzz_inputs(i)]
             with torch.no_grad():
                 exp, got = flatten(model(*case)), flatten(new(*case))
-            fuzz_bad += [m.message for m in compare_outputs(exp, got, getattr(problem, "TOLERANCE", None), f"fuzz {i}")
-                         if not m.ok]  # fmt: skip
+            fuzz_bad += [
+                m.message
+                for m in compare_outputs(exp, got, getattr(problem, "TOLERANCE", None), f"fuzz {i}")
+                if not m.ok
+            ]
         entry["fuzz_check"] = "ok" if not fuzz_bad else fuzz_bad[0][:500]
     timing = entry["timing"]
     with torch.no_grad():
@@ -312,8 +323,13 @@ def run_judge(stem_id: str, entry: dict, args: argparse.Namespace, cuda: bool, s
     from kernelwright.judge import JudgeConfig, judge
 
     if cuda:
-        cfg = JudgeConfig(seeds=args.seeds, fuzz=args.fuzz, timed_calls=args.timed_calls,
-                          warmup_calls=args.warmup_calls, compile_baseline=not args.skip_compile)  # fmt: skip
+        cfg = JudgeConfig(
+            seeds=args.seeds,
+            fuzz=args.fuzz,
+            timed_calls=args.timed_calls,
+            warmup_calls=args.warmup_calls,
+            compile_baseline=not args.skip_compile,
+        )
     else:
         cfg = JudgeConfig(seeds=1, fuzz=2, timing=False)
     problem_path, kernel_path = PROBLEMS / f"{stem_id}.py", LIBRARY / f"{stem_id}.py"
@@ -322,28 +338,44 @@ def run_judge(stem_id: str, entry: dict, args: argparse.Namespace, cuda: bool, s
     if store is not None:
         # Signed (ed25519) and stored like any `verify`: the agent's retrieval and `kb` see it, and
         # `kernelwright verdict check` verifies the copy kept in results.json.
-        rec = store.record_verdict(verdict, problem_source=problem_path.read_text(encoding="utf-8"),
-                                   candidate_source=kernel_path.read_text(encoding="utf-8"),
-                                   origin={"kind": "file", "library": True, "benchmark": SCHEMA})  # fmt: skip
+        rec = store.record_verdict(
+            verdict,
+            problem_source=problem_path.read_text(encoding="utf-8"),
+            candidate_source=kernel_path.read_text(encoding="utf-8"),
+            origin={"kind": "file", "library": True, "benchmark": SCHEMA},
+        )
         entry["signed_verdict"] = dict(rec.verdict)
     entry["verdict"] = body["verdict"]
     entry["category"] = body["category"]
-    entry["reasons"] = [{"code": r["code"], "severity": r["severity"], "message": r["message"][:500]}
-                        for r in body["reasons"]]  # fmt: skip
+    entry["reasons"] = [
+        {"code": r["code"], "severity": r["severity"], "message": r["message"][:500]} for r in body["reasons"]
+    ]
     t = body.get("timing")
     entry["judge"] = {"seconds": body.get("seconds"), "correctness": body.get("correctness"), "timing": t}
     if t:
         # The judge's audited per-call times: fresh inputs, L2 flushed, a device-wide synchronise around
         # every call and every output checked, so each includes the host's launch and synchronise
         # latency (~0.1 ms on the H100, docs/JUDGE.md). Kept next to the kernel times, not mixed in.
-        entry["judge_ms"] = {"candidate": t["candidate_ms"], "eager": t["eager_ms"], "compiled": t.get("compiled_ms")}
+        entry["judge_ms"] = {
+            "candidate": t["candidate_ms"],
+            "eager": t["eager_ms"],
+            "compiled": t.get("compiled_ms"),
+        }
         entry["judge_speedup_vs_eager"] = t.get("speedup_vs_eager")
         entry["judge_speedup_vs_compiled"] = t.get("speedup_vs_compiled")
         entry["custom_kernel_share"] = t.get("custom_kernel_share")
-        entry["timing"]["candidate"] = {"p20": t.get("candidate_p20_ms"), "median": t["candidate_ms"],
-                                        "p80": t.get("candidate_p80_ms"), "samples": t.get("samples"),
-                                        "spread": t.get("spread")}  # fmt: skip
-        entry["timing"]["eager"] = {"median": t["eager_ms"], "spread": t.get("eager_spread"), "drift": t.get("drift")}
+        entry["timing"]["candidate"] = {
+            "p20": t.get("candidate_p20_ms"),
+            "median": t["candidate_ms"],
+            "p80": t.get("candidate_p80_ms"),
+            "samples": t.get("samples"),
+            "spread": t.get("spread"),
+        }
+        entry["timing"]["eager"] = {
+            "median": t["eager_ms"],
+            "spread": t.get("eager_spread"),
+            "drift": t.get("drift"),
+        }
         if t.get("compiled_ms"):
             entry["timing"]["compiled"] = {"median": t["compiled_ms"]}
 
@@ -353,8 +385,11 @@ def finish(entry: dict, ceilings: dict) -> None:
     for the library kernel, eager, torch.compile and the vendor path alike, the convention the field's
     published speedups use. The judge's audited per-call times sit beside them in `judge_ms`."""
     timing = entry["timing"]
-    for key, name in (("candidate_ms", "candidate_bench"), ("eager_ms", "eager_bench"),
-                      ("compiled_ms", "compiled_bench")):  # fmt: skip
+    for key, name in (
+        ("candidate_ms", "candidate_bench"),
+        ("eager_ms", "eager_bench"),
+        ("compiled_ms", "compiled_bench"),
+    ):
         if timing.get(name):
             entry[key] = timing[name]["median"]
     entry["timing_source"] = "do_bench" if entry.get("candidate_ms") is not None else None
@@ -368,14 +403,40 @@ def finish(entry: dict, ceilings: dict) -> None:
 
 def new_entry(stem_id: str) -> dict:
     level, stem = stem_id.split("/")
-    return {"id": stem_id, "level": int(level.removeprefix("level")), "stem": stem, "verdict": None,
-            "category": None, "reasons": [], "dtype": None, "bound": None, "bytes": None, "flops": None,
-            "candidate_ms": None, "eager_ms": None, "compiled_ms": None, "vendor_ms": None, "vendor": None,
-            "speedup_vs_eager": None, "speedup_vs_compiled": None, "speedup_vs_vendor": None,
-            "floor_ms": None, "achieved_gbps": None, "achieved_tflops": None, "roofline_fraction": None,
-            "timing": {}, "timing_source": None, "judge": None, "judge_ms": None, "judge_speedup_vs_eager": None,
-            "judge_speedup_vs_compiled": None, "custom_kernel_share": None, "signed_verdict": None, "seconds": None,
-            "error": None}  # fmt: skip
+    return {
+        "id": stem_id,
+        "level": int(level.removeprefix("level")),
+        "stem": stem,
+        "verdict": None,
+        "category": None,
+        "reasons": [],
+        "dtype": None,
+        "bound": None,
+        "bytes": None,
+        "flops": None,
+        "candidate_ms": None,
+        "eager_ms": None,
+        "compiled_ms": None,
+        "vendor_ms": None,
+        "vendor": None,
+        "speedup_vs_eager": None,
+        "speedup_vs_compiled": None,
+        "speedup_vs_vendor": None,
+        "floor_ms": None,
+        "achieved_gbps": None,
+        "achieved_tflops": None,
+        "roofline_fraction": None,
+        "timing": {},
+        "timing_source": None,
+        "judge": None,
+        "judge_ms": None,
+        "judge_speedup_vs_eager": None,
+        "judge_speedup_vs_compiled": None,
+        "custom_kernel_share": None,
+        "signed_verdict": None,
+        "seconds": None,
+        "error": None,
+    }
 
 
 def geomean(xs: list[float]) -> float | None:
@@ -412,8 +473,10 @@ def table(problems: list[dict]) -> str:
         width = int(spec.split(".")[0])
         return format(x, spec) if isinstance(x, int | float) else "-".rjust(width)
 
-    head = f"{'problem':32s} {'verdict':9s} {'ms':>9s} {'eager':>9s} {'compile':>9s} {'vendor':>9s} " \
-           f"{'xEager':>7s} {'xComp':>7s} {'roof%':>6s} {'judgeMs':>8s} {'jxComp':>7s} {'s':>5s}"  # fmt: skip
+    head = (
+        f"{'problem':32s} {'verdict':9s} {'ms':>9s} {'eager':>9s} {'compile':>9s} {'vendor':>9s} "
+        f"{'xEager':>7s} {'xComp':>7s} {'roof%':>6s} {'judgeMs':>8s} {'jxComp':>7s} {'s':>5s}"
+    )
     rows = [head, "-" * len(head)]
     for p in problems:
         roof = p.get("roofline_fraction")
@@ -452,7 +515,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--fuzz", type=int, default=3, help="fuzz cases (each new shape class costs Triton compiles)"
     )
-    ap.add_argument("--db", default="", help="store for the signed verdicts (default: OUT/verdicts.db; 'none': no store)")
+    ap.add_argument(
+        "--db", default="", help="store for the signed verdicts (default: OUT/verdicts.db; 'none': no store)"
+    )
     ap.add_argument("--timed-calls", type=int, default=50)
     ap.add_argument("--warmup-calls", type=int, default=5)
     ap.add_argument(
@@ -500,8 +565,10 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         doc["ceilings"] = measure_ceilings()
         c = doc["ceilings"]
-        log(f"ceilings ({time.monotonic() - t0:.1f} s): copy {c['copy_gbps']} GB/s, bf16 {c['bf16_tflops']} TFLOP/s, "
-            f"tf32 {c['tf32_tflops']} TFLOP/s, fp32 {c['fp32_tflops']} TFLOP/s")  # fmt: skip
+        log(
+            f"ceilings ({time.monotonic() - t0:.1f} s): copy {c['copy_gbps']} GB/s, bf16 {c['bf16_tflops']} TFLOP/s, "
+            f"tf32 {c['tf32_tflops']} TFLOP/s, fp32 {c['fp32_tflops']} TFLOP/s"
+        )
     else:
         doc["ceilings"] = {}
         log("no GPU: a CPU dry run (judge through the interpreter, no timing, no ceilings)")
@@ -541,10 +608,12 @@ def main(argv: list[str] | None = None) -> int:
             entry["error"] = ((entry["error"] or "") + f" | summary: {type(exc).__name__}: {exc}")[:1200]
         entry.pop("_peak", None)
         entry["seconds"] = round(time.monotonic() - t0, 1)
-        log(f"  {stem_id:32s} {entry.get('verdict') or 'error':9s} cand {entry.get('candidate_ms')} ms  "
+        log(
+            f"  {stem_id:32s} {entry.get('verdict') or 'error':9s} cand {entry.get('candidate_ms')} ms  "
             f"x{entry.get('speedup_vs_eager')} eager  x{entry.get('speedup_vs_compiled')} compile  "
             f"roof {entry.get('roofline_fraction')}  ({entry['seconds']} s)"
-            + (f"  ERROR {entry['error'][:200]}" if entry.get("error") else ""))  # fmt: skip
+            + (f"  ERROR {entry['error'][:200]}" if entry.get("error") else "")
+        )
         doc["summary"] = summarize(doc["problems"], started)
         write(results, doc)
     doc["summary"] = summarize(doc["problems"], started)
@@ -552,9 +621,11 @@ def main(argv: list[str] | None = None) -> int:
     log("")
     log(table(doc["problems"]))
     s = doc["summary"]
-    log(f"\n{s['accepted']}/{s['problems']} accepted, {s['errors']} errors; geomean (levels 1-2) "
+    log(
+        f"\n{s['accepted']}/{s['problems']} accepted, {s['errors']} errors; geomean (levels 1-2) "
         f"x{s['geomean_speedup_vs_eager_l12']} vs eager, x{s['geomean_speedup_vs_compiled_l12']} vs compile; "
-        f"{s['elapsed_s']} s; wrote {results}")  # fmt: skip
+        f"{s['elapsed_s']} s; wrote {results}"
+    )
     return 0
 
 

@@ -42,8 +42,23 @@ QUICK: list[str] = []  # extra verify flags for --quick (fewer cases, no compile
 def verify(problem: Path, candidate: Path, home: str) -> tuple[dict, float]:
     env = {**os.environ, "KERNELWRIGHT_HOME": home}
     t0 = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "kernelwright", "verify", str(problem), str(candidate), "--json",
-                          "--no-store", *QUICK], capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kernelwright",
+            "verify",
+            str(problem),
+            str(candidate),
+            "--json",
+            "--no-store",
+            *QUICK,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     wall = time.monotonic() - t0
     try:
         return json.loads(out.stdout), wall
@@ -83,8 +98,19 @@ def overhead_child(problem: str, kernel: str, defended: bool) -> None:
 
 
 def do_bench_ms(problem: Path, kernel: Path, defended: bool) -> float:
-    out = subprocess.run([sys.executable, __file__, "--overhead-child", str(problem), str(kernel),
-                          "on" if defended else "off"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--overhead-child",
+            str(problem),
+            str(kernel),
+            "on" if defended else "off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     try:
         return float(json.loads(out.stdout.strip().splitlines()[-1])["ms"])
     except (ValueError, IndexError, KeyError):
@@ -110,8 +136,11 @@ def main() -> None:
     ap.add_argument("--overhead-child", nargs=3)
     ap.add_argument("--skip-cheats", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated GPU corpus files; skips the overhead figures")
-    ap.add_argument("--quick", action="store_true",
-                    help="GPU corpus with 2 seeds, 3 fuzz cases and no compile baseline (~25 s a file)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="GPU corpus with 2 seeds, 3 fuzz cases and no compile baseline (~25 s a file)",
+    )
     args = ap.parse_args()
     if args.overhead_child:
         overhead_child(args.overhead_child[0], args.overhead_child[1], args.overhead_child[2] == "on")
@@ -130,19 +159,34 @@ def main() -> None:
         "schema": "kernelwright.judge-evidence/1",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "card": torch.cuda.get_device_name(0),
-        "driver": subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True).stdout.strip(),  # fmt: skip
-        "cuda": torch.version.cuda, "torch": torch.__version__, "triton": triton.__version__,
+        "driver": subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip(),
+        "cuda": torch.version.cuda,
+        "torch": torch.__version__,
+        "triton": triton.__version__,
         "python": platform.python_version(),
-        "command": f"python benchmarks/judge_evidence.py --out DIR --runs {args.runs}" + (" --quick" if args.quick else ""),
-    }  # fmt: skip
+        "command": f"python benchmarks/judge_evidence.py --out DIR --runs {args.runs}"
+        + (" --quick" if args.quick else ""),
+    }
     runs = []
     for i in range(args.runs):
         v, wall = verify(RELU, CANDIDATE, home)
         t = v.get("timing") or {}
-        runs.append({"run": i, "verdict": v.get("verdict"), "candidate_ms": t.get("candidate_ms"),
-                     "eager_ms": t.get("eager_ms"), "compiled_ms": t.get("compiled_ms"), "spread": t.get("spread"),
-                     "drift": t.get("drift"), "wall_s": round(wall, 2)})  # fmt: skip
+        runs.append(
+            {
+                "run": i,
+                "verdict": v.get("verdict"),
+                "candidate_ms": t.get("candidate_ms"),
+                "eager_ms": t.get("eager_ms"),
+                "compiled_ms": t.get("compiled_ms"),
+                "spread": t.get("spread"),
+                "drift": t.get("drift"),
+                "wall_s": round(wall, 2),
+            }
+        )
         print(f"run {i}: {runs[-1]}", flush=True)
     results["repeatability"] = runs
     ok = [r for r in runs if r["candidate_ms"]]
@@ -156,8 +200,14 @@ def main() -> None:
     overhead = []
     for problem, kernel in [] if args.only else LEGIT:
         plain, defended = do_bench_ms(problem, kernel, False), do_bench_ms(problem, kernel, True)
-        overhead.append({"kernel": str(kernel.relative_to(ROOT)), "do_bench_plain_ms": plain,
-                         "do_bench_defended_ms": defended, "difference": defended / plain - 1 if plain else None})  # fmt: skip
+        overhead.append(
+            {
+                "kernel": str(kernel.relative_to(ROOT)),
+                "do_bench_plain_ms": plain,
+                "do_bench_defended_ms": defended,
+                "difference": defended / plain - 1 if plain else None,
+            }
+        )
     results["defence_overhead"] = overhead
     cheats = []
     if not args.skip_cheats:
@@ -165,11 +215,21 @@ def main() -> None:
             exp = expectation(path)
             problem = ROOT / "src/kernelwright/problems" / f"{exp.get('problem', 'level1/relu')}.py"
             v, wall = verify(problem, path, home)
-            want = (exp.get("verdict"), None if exp.get("category") in (None, "none") else exp.get("category"))
+            want = (
+                exp.get("verdict"),
+                None if exp.get("category") in (None, "none") else exp.get("category"),
+            )
             got = (v.get("verdict"), v.get("category"))
-            cheats.append({"file": path.name, "expected": list(want), "got": list(got), "ok": want == got,
-                           "first_reason": next((r["message"][:160] for r in v.get("reasons", [])), ""),
-                           "wall_s": round(wall, 1)})  # fmt: skip
+            cheats.append(
+                {
+                    "file": path.name,
+                    "expected": list(want),
+                    "got": list(got),
+                    "ok": want == got,
+                    "first_reason": next((r["message"][:160] for r in v.get("reasons", [])), ""),
+                    "wall_s": round(wall, 1),
+                }
+            )
             print(f"{path.name}: expected {want} got {got}", flush=True)
     results["gpu_cheats"] = cheats
     (out / "judge_evidence.json").write_text(json.dumps(results, indent=1))
@@ -179,28 +239,43 @@ def main() -> None:
 
 
 def render(r: dict) -> str:
-    lines = [f"card {r['card']}, driver {r['driver']}, CUDA {r['cuda']}, torch {r['torch']}, Triton {r['triton']}, "
-             f"Python {r['python']}, {r['date']}", "", "| quantity | median ms | max/min | CV |", "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"card {r['card']}, driver {r['driver']}, CUDA {r['cuda']}, torch {r['torch']}, Triton {r['triton']}, "
+        f"Python {r['python']}, {r['date']}",
+        "",
+        "| quantity | median ms | max/min | CV |",
+        "|---|---|---|---|",
+    ]
     for key, s in r["repeatability_summary"].items():
         if isinstance(s, dict):
-            lines.append(f"| {key} ({len(r['repeatability'])} verify runs) | {s['median']:.4f} | "
-                         f"{s['max_over_min']:.3f}x | {s['cv']:.2%} |")  # fmt: skip
-    lines.append(f"\nverify wall time, end to end, median: {r['repeatability_summary'].get('verify_wall_s_median')} s\n")
+            lines.append(
+                f"| {key} ({len(r['repeatability'])} verify runs) | {s['median']:.4f} | "
+                f"{s['max_over_min']:.3f}x | {s['cv']:.2%} |"
+            )
+    lines.append(
+        f"\nverify wall time, end to end, median: {r['repeatability_summary'].get('verify_wall_s_median')} s\n"
+    )
     lines += ["| kernel | do_bench plain ms | do_bench with defences ms | difference |", "|---|---|---|---|"]
     for o in r["defence_overhead"]:
         diff = o["difference"]
-        lines.append(f"| {o['kernel']} | {o['do_bench_plain_ms']:.4f} | {o['do_bench_defended_ms']:.4f} | "
-                     f"{'-' if diff is None else f'{diff:+.2%}'} |")  # fmt: skip
+        lines.append(
+            f"| {o['kernel']} | {o['do_bench_plain_ms']:.4f} | {o['do_bench_defended_ms']:.4f} | "
+            f"{'-' if diff is None else f'{diff:+.2%}'} |"
+        )
     judge_med = r["repeatability_summary"].get("candidate_ms", {}).get("median")
     plain0 = r["defence_overhead"][0]["do_bench_plain_ms"] if r["defence_overhead"] else None
     if judge_med and plain0:
-        lines.append(f"\njudge candidate time {judge_med:.4f} ms vs triton.testing.do_bench {plain0:.4f} ms for "
-                     f"examples/relu_correct.py (ratio {judge_med / plain0:.3f})\n")  # fmt: skip
+        lines.append(
+            f"\njudge candidate time {judge_med:.4f} ms vs triton.testing.do_bench {plain0:.4f} ms for "
+            f"examples/relu_correct.py (ratio {judge_med / plain0:.3f})\n"
+        )
     if r["gpu_cheats"]:
         lines += ["| GPU-only corpus file | expected | got | ok | first reason |", "|---|---|---|---|---|"]
         for c in r["gpu_cheats"]:
-            lines.append(f"| {c['file']} | {'/'.join(map(str, c['expected']))} | {'/'.join(map(str, c['got']))} | "
-                         f"{'yes' if c['ok'] else 'NO'} | {c['first_reason'][:90]} |")  # fmt: skip
+            lines.append(
+                f"| {c['file']} | {'/'.join(map(str, c['expected']))} | {'/'.join(map(str, c['got']))} | "
+                f"{'yes' if c['ok'] else 'NO'} | {c['first_reason'][:90]} |"
+            )
     return "\n".join(lines)
 
 

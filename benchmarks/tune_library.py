@@ -26,12 +26,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gpu_library import LIBRARY, PROBLEMS, flatten  # noqa: E402 - the benchmark's loaders and paths
 from gpu_library import load_module as load  # noqa: E402
 
-GEMM_TF32 = [(128, 128, 32, 8, 3), (128, 128, 32, 8, 4), (128, 256, 32, 8, 3), (256, 128, 32, 8, 3),
-             (128, 128, 64, 8, 3), (128, 128, 32, 4, 4), (64, 128, 32, 4, 4), (128, 64, 32, 4, 4)]  # fmt: skip
-GEMM_BF16_DUAL = [(128, 64, 64, 8, 4), (128, 128, 64, 8, 3), (128, 128, 64, 8, 4), (64, 128, 64, 4, 4),
-                  (128, 64, 64, 4, 4), (128, 128, 32, 8, 4), (256, 64, 64, 8, 3), (128, 64, 128, 8, 3)]  # fmt: skip
-ATTENTION = [(128, 64, 8, 3), (128, 128, 8, 3), (128, 64, 4, 3), (128, 64, 8, 2), (128, 64, 8, 4),
-             (64, 64, 4, 3), (128, 128, 8, 2), (64, 32, 4, 3)]  # fmt: skip
+GEMM_TF32 = [
+    (128, 128, 32, 8, 3),
+    (128, 128, 32, 8, 4),
+    (128, 256, 32, 8, 3),
+    (256, 128, 32, 8, 3),
+    (128, 128, 64, 8, 3),
+    (128, 128, 32, 4, 4),
+    (64, 128, 32, 4, 4),
+    (128, 64, 32, 4, 4),
+]
+GEMM_BF16_DUAL = [
+    (128, 64, 64, 8, 4),
+    (128, 128, 64, 8, 3),
+    (128, 128, 64, 8, 4),
+    (64, 128, 64, 4, 4),
+    (128, 64, 64, 4, 4),
+    (128, 128, 32, 8, 4),
+    (256, 64, 64, 8, 3),
+    (128, 64, 128, 8, 3),
+]
+ATTENTION = [
+    (128, 64, 8, 3),
+    (128, 128, 8, 3),
+    (128, 64, 4, 3),
+    (128, 64, 8, 2),
+    (128, 64, 8, 4),
+    (64, 64, 4, 3),
+    (128, 128, 8, 2),
+    (64, 32, 4, 3),
+]
 
 
 def gemm_cfg(t: tuple) -> dict:
@@ -42,15 +66,25 @@ def sweeps() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """problem id -> [(label, {module attribute: replacement})]."""
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for stem in ("level1/matmul", "level2/matmul_scale_residual"):
-        rows = [(f"{t} k-major", {"_config": (lambda c: lambda m, n, k: dict(c))(gemm_cfg(t))}) for t in GEMM_TF32]
-        rows.append(("(128,128,32,8,3) row-major B", {"_config": lambda m, n, k: gemm_cfg((128, 128, 32, 8, 3)),
-                                                     "_KMAJOR_MIN_ELEMENTS": 1 << 62}))  # fmt: skip
+        rows = [
+            (f"{t} k-major", {"_config": (lambda c: lambda m, n, k: dict(c))(gemm_cfg(t))}) for t in GEMM_TF32
+        ]
+        rows.append(
+            (
+                "(128,128,32,8,3) row-major B",
+                {"_config": lambda m, n, k: gemm_cfg((128, 128, 32, 8, 3)), "_KMAJOR_MIN_ELEMENTS": 1 << 62},
+            )
+        )
         out[stem] = rows
-    out["level2/linear_bias_gelu"] = [(str(t), {"_config": (lambda c: lambda m, n, k: dict(c))(gemm_cfg(t))})
-                                      for t in GEMM_TF32]  # fmt: skip
-    out["level2/swiglu_bf16"] = [(str(t), {"_config": (lambda c: lambda m, n, k: dict(c))(gemm_cfg(t))})
-                                 for t in GEMM_BF16_DUAL]  # fmt: skip
-    out["level3/causal_attention_bf16"] = [(str(t), {"_config": (lambda c: lambda s, d: c)(t)}) for t in ATTENTION]
+    out["level2/linear_bias_gelu"] = [
+        (str(t), {"_config": (lambda c: lambda m, n, k: dict(c))(gemm_cfg(t))}) for t in GEMM_TF32
+    ]
+    out["level2/swiglu_bf16"] = [
+        (str(t), {"_config": (lambda c: lambda m, n, k: dict(c))(gemm_cfg(t))}) for t in GEMM_BF16_DUAL
+    ]
+    out["level3/causal_attention_bf16"] = [
+        (str(t), {"_config": (lambda c: lambda s, d: c)(t)}) for t in ATTENTION
+    ]
     out["level1/cumsum"] = [("shipped", {})]
     return out
 
@@ -74,7 +108,11 @@ def main() -> int:
     results: dict[str, list[dict]] = {}
     todo = sweeps()
     if args.only:
-        todo = {k: v for k, v in todo.items() if k.split("/")[1] in args.only.split(",") or k in args.only.split(",")}
+        todo = {
+            k: v
+            for k, v in todo.items()
+            if k.split("/")[1] in args.only.split(",") or k in args.only.split(",")
+        }
     for pid, rows in todo.items():
         problem = load(PROBLEMS / f"{pid}.py", "tune_p_" + pid.replace("/", "_"))
         torch.manual_seed(0)
@@ -101,12 +139,22 @@ def main() -> int:
                 new.load_state_dict(model.state_dict(), strict=False)
                 with torch.no_grad():
                     got = flatten(new(*inputs))
-                    bad = [m.message for m in compare_outputs(expected, got, getattr(problem, "TOLERANCE", None), label)
-                           if not m.ok]  # fmt: skip
+                    bad = [
+                        m.message
+                        for m in compare_outputs(expected, got, getattr(problem, "TOLERANCE", None), label)
+                        if not m.ok
+                    ]
                     for case in extra_cases:
-                        bad += [m.message for m in compare_outputs(flatten(model(*case)), flatten(new(*case)),
-                                                                   getattr(problem, "TOLERANCE", None), "long rows")
-                                if not m.ok]  # fmt: skip
+                        bad += [
+                            m.message
+                            for m in compare_outputs(
+                                flatten(model(*case)),
+                                flatten(new(*case)),
+                                getattr(problem, "TOLERANCE", None),
+                                "long rows",
+                            )
+                            if not m.ok
+                        ]
                     row["check"] = "ok" if not bad else bad[0][:300]
                     row["ms"] = round(do_bench(lambda: new(*inputs), warmup=25, rep=100), 5)  # noqa: B023
                 flops = problem.get_flops(inputs) if hasattr(problem, "get_flops") else 0
@@ -116,11 +164,19 @@ def main() -> int:
                 row["error"] = f"{type(exc).__name__}: {exc}"[-300:]
                 row["traceback"] = traceback.format_exc()[-800:]
             results[pid].append(row)
-            print(f"{pid:30s} {label:34s} {row.get('ms', '-')!s:>9} ms {row.get('tflops', '')!s:>7} "
-                  f"{row.get('check', row.get('error', ''))[:80]}", flush=True)  # fmt: skip
+            print(
+                f"{pid:30s} {label:34s} {row.get('ms', '-')!s:>9} ms {row.get('tflops', '')!s:>7} "
+                f"{row.get('check', row.get('error', ''))[:80]}",
+                flush=True,
+            )
             torch.cuda.empty_cache()
-    doc = {"card": torch.cuda.get_device_name(0), "torch": torch.__version__,
-           "triton": __import__("triton").__version__, "date": time.strftime("%Y-%m-%d"), "results": results}  # fmt: skip
+    doc = {
+        "card": torch.cuda.get_device_name(0),
+        "torch": torch.__version__,
+        "triton": __import__("triton").__version__,
+        "date": time.strftime("%Y-%m-%d"),
+        "results": results,
+    }
     (args.out / "tune.json").write_text(json.dumps(doc, indent=1))
     print("\nbest correct configuration per problem:")
     for pid, rows in results.items():

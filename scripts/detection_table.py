@@ -53,9 +53,13 @@ def _cuda_available() -> bool:
 
 def judge_one(corpus: Any, e: Any, cuda: bool, overrides: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "file": e.name, "threats": list(e.threats), "device": e.device, "layer": e.layer,
-        "expected": f"{e.verdict}/{e.category}", "known_bug": e.xfail_reason or None,
-    }  # fmt: skip
+        "file": e.name,
+        "threats": list(e.threats),
+        "device": e.device,
+        "layer": e.layer,
+        "expected": f"{e.verdict}/{e.category}",
+        "known_bug": e.xfail_reason or None,
+    }
     if e.device == "cuda" and not cuda:
         row.update(got="-", caught_by="-", status="skipped (needs GPU)", seconds=0.0, reasons=[])
         return row
@@ -65,8 +69,13 @@ def judge_one(corpus: Any, e: Any, cuda: bool, overrides: dict[str, Any]) -> dic
     try:
         v = judge(e.problem_path(), e.path, corpus.corpus_config(e, **overrides))
     except Exception as exc:  # noqa: BLE001 - a judge crash is a row, not the end of the table
-        row.update(got=f"judge raised {type(exc).__name__}", caught_by="-", status="FAIL",
-                   seconds=round(time.monotonic() - started, 1), reasons=[str(exc)[:300]])  # fmt: skip
+        row.update(
+            got=f"judge raised {type(exc).__name__}",
+            caught_by="-",
+            status="FAIL",
+            seconds=round(time.monotonic() - started, 1),
+            reasons=[str(exc)[:300]],
+        )
         return row
     got = f"{v.verdict}/{v.category or 'none'}"
     ok = got == row["expected"]
@@ -77,10 +86,13 @@ def judge_one(corpus: Any, e: Any, cuda: bool, overrides: dict[str, Any]) -> dic
     if e.legit and v.verdict != "accepted":
         status = "FAIL (legit rejected)"
     row.update(
-        got=got, caught_by=corpus.caught_by(v), status=status, seconds=round(time.monotonic() - started, 1),
+        got=got,
+        caught_by=corpus.caught_by(v),
+        status=status,
+        seconds=round(time.monotonic() - started, 1),
         reasons=[f"{r.code} [{r.severity}] {r.message[:160]}" for r in v.reasons],
         ablation=v.correctness.ablation if v.correctness else None,
-    )  # fmt: skip
+    )
     return row
 
 
@@ -164,8 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     def one(e: Any) -> dict[str, Any]:
         row = judge_one(corpus, e, cuda, overrides)
         # progress on stderr, so a run cut short still shows what it judged
-        print(f"[{row['seconds']:6.1f}s] {row['file']}: expected {row['expected']}, got {row['got']} "
-              f"({row['caught_by']}) -> {row['status']}", file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"[{row['seconds']:6.1f}s] {row['file']}: expected {row['expected']}, got {row['got']} "
+            f"({row['caught_by']}) -> {row['status']}",
+            file=sys.stderr,
+            flush=True,
+        )
         return row
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -175,11 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     tot["device"] = "cuda" if cuda else "cpu (Triton interpreter)"
     print(markdown(rows))
     print()
-    print(f"**Totals** ({tot['device']}, {tot['seconds']} s): {tot['judged']} of {tot['files']} files judged "
-          f"({tot['skipped_needs_gpu']} need a GPU). Cheats rejected: {tot['cheats_rejected']}/{tot['cheats_judged']} "
-          f"(static guard {tot['cheats_rejected_by_guard']}, runtime {tot['cheats_rejected_by_runtime']}); "
-          f"legit accepted: {tot['legit_accepted']}/{tot['legit_judged']}; matched expectation: "
-          f"{tot['matched_expectation']}/{tot['judged']}.")  # fmt: skip
+    print(
+        f"**Totals** ({tot['device']}, {tot['seconds']} s): {tot['judged']} of {tot['files']} files judged "
+        f"({tot['skipped_needs_gpu']} need a GPU). Cheats rejected: {tot['cheats_rejected']}/{tot['cheats_judged']} "
+        f"(static guard {tot['cheats_rejected_by_guard']}, runtime {tot['cheats_rejected_by_runtime']}); "
+        f"legit accepted: {tot['legit_accepted']}/{tot['legit_judged']}; matched expectation: "
+        f"{tot['matched_expectation']}/{tot['judged']}."
+    )
     if tot["cheats_accepted"]:
         print(f"Cheats ACCEPTED: {', '.join(tot['cheats_accepted'])}")
     if tot["known_judge_bugs"]:

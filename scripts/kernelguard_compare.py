@@ -51,8 +51,10 @@ def load_kernelguard(profile: str) -> Any:
             f"pip install kernelguard  [{exc}]"
         ) from None
     if not hasattr(kernelguard, "analyze_code"):
-        raise SystemExit(f"kernelguard {getattr(kernelguard, '__version__', '?')} has no analyze_code(); "
-                         "this script was written against kernelguard 0.3.x")  # fmt: skip
+        raise SystemExit(
+            f"kernelguard {getattr(kernelguard, '__version__', '?')} has no analyze_code(); "
+            "this script was written against kernelguard 0.3.x"
+        )
     if hasattr(kernelguard, "configure_runtime"):
         kernelguard.configure_runtime(profile=profile)
     return kernelguard
@@ -92,16 +94,30 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("KERNELWRIGHT_MAX_WORKER_MB", "4000")
         cuda = table._cuda_available()
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            rows = list(pool.map(lambda e: table.judge_one(corpus, e, cuda, {"device": "cuda" if cuda else "cpu"}),
-                                 corpus.expectations()))  # fmt: skip
+            rows = list(
+                pool.map(
+                    lambda e: table.judge_one(corpus, e, cuda, {"device": "cuda" if cuda else "cpu"}),
+                    corpus.expectations(),
+                )
+            )
         ours = {r["file"]: r["got"] for r in rows if r["got"] != "-"}
 
     print(
         f"| file | threats | kernelguard ({args.profile}) | kernelguard rules | our static guard | our verdict |"
     )
     print("|---|---|---|---|---|---|")
-    stats = {"cheats": 0, "legit": 0, "kg_flag": 0, "kg_any": 0, "guard": 0, "ours": 0,
-             "kg_fp": 0, "kg_any_fp": 0, "guard_fp": 0, "ours_fp": 0}  # fmt: skip
+    stats = {
+        "cheats": 0,
+        "legit": 0,
+        "kg_flag": 0,
+        "kg_any": 0,
+        "guard": 0,
+        "ours": 0,
+        "kg_fp": 0,
+        "kg_any_fp": 0,
+        "guard_fp": 0,
+        "ours_fp": 0,
+    }
     for e in corpus.expectations():
         source = e.path.read_text(encoding="utf-8")
         cls, rules = kernelguard_row(kg, source)
@@ -109,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         verdict = ours.get(e.name)
         shown = verdict if verdict else f"{e.verdict}/{e.category} (expected)"
         rejected = (verdict or f"{e.verdict}/").startswith("rejected")
-        print(f"| {e.name} | {','.join(map(str, e.threats)) or '-'} | {cls} | {', '.join(rules) or '-'} | "
-              f"{', '.join(hard) or '-'} | {shown} |")  # fmt: skip
+        print(
+            f"| {e.name} | {','.join(map(str, e.threats)) or '-'} | {cls} | {', '.join(rules) or '-'} | "
+            f"{', '.join(hard) or '-'} | {shown} |"
+        )
         if e.legit:
             stats["legit"] += 1
             stats["kg_fp"] += cls in FLAGGED
@@ -125,12 +143,16 @@ def main(argv: list[str] | None = None) -> int:
             stats["ours"] += rejected
     src = "detection table" if args.verdicts else ("judged now" if args.judge else "expected, not judged")
     print()
-    print(f"**Cheats ({stats['cheats']})**: kernelguard flags {stats['kg_flag']} as hacked/suspicious "
-          f"({stats['kg_any']} incl. low_confidence); our static guard rejects {stats['guard']}; our verdict "
-          f"({src}) rejects {stats['ours']}.")  # fmt: skip
-    print(f"**Legit ({stats['legit']})**: kernelguard flags {stats['kg_fp']} as hacked/suspicious "
-          f"({stats['kg_any_fp']} incl. low_confidence); our static guard rejects {stats['guard_fp']}; our "
-          f"verdict rejects {stats['ours_fp']}.")  # fmt: skip
+    print(
+        f"**Cheats ({stats['cheats']})**: kernelguard flags {stats['kg_flag']} as hacked/suspicious "
+        f"({stats['kg_any']} incl. low_confidence); our static guard rejects {stats['guard']}; our verdict "
+        f"({src}) rejects {stats['ours']}."
+    )
+    print(
+        f"**Legit ({stats['legit']})**: kernelguard flags {stats['kg_fp']} as hacked/suspicious "
+        f"({stats['kg_any_fp']} incl. low_confidence); our static guard rejects {stats['guard_fp']}; our "
+        f"verdict rejects {stats['ours_fp']}."
+    )
     return 0
 
 

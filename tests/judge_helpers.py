@@ -11,7 +11,7 @@ from kernelwright.verdict import Verdict
 RELU = bundled_dir() / "level1" / "relu.py"
 FAST = JudgeConfig(fuzz=4, seeds=1, timeout=120, call_timeout=30, compile_timeout=60)
 
-PRELUDE = '''
+PRELUDE = """
 import torch
 import triton
 import triton.language as tl
@@ -30,7 +30,7 @@ def launch(x, y=None):
     y = torch.empty_like(x) if y is None else y
     relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, y, x.numel(), BLOCK=1024)
     return y
-'''
+"""
 
 
 def write(tmp: Path, name: str, body: str, prelude: bool = True) -> Path:
@@ -39,8 +39,14 @@ def write(tmp: Path, name: str, body: str, prelude: bool = True) -> Path:
     return path
 
 
-def run(tmp: Path, body: str, problem: Path = RELU, config: JudgeConfig = FAST, name: str = "cand",
-        prelude: bool = True) -> Verdict:  # fmt: skip
+def run(
+    tmp: Path,
+    body: str,
+    problem: Path = RELU,
+    config: JudgeConfig = FAST,
+    name: str = "cand",
+    prelude: bool = True,
+) -> Verdict:
     return judge(problem, write(tmp, name, body, prelude), config)
 
 

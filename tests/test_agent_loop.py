@@ -23,18 +23,48 @@ FAST_JUDGE = ["--fuzz", "3", "--seeds", "1"]  # 4 cases on the CPU interpreter i
 
 
 def cli(args: list[str], home: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KERNELWRIGHT_HOME": str(home), "OPENAI_API_KEY": KEY, "ANTHROPIC_API_KEY": KEY,
-           "COLUMNS": "200"}  # fmt: skip
+    env = {
+        **os.environ,
+        "KERNELWRIGHT_HOME": str(home),
+        "OPENAI_API_KEY": KEY,
+        "ANTHROPIC_API_KEY": KEY,
+        "COLUMNS": "200",
+    }
     env.pop("KERNELWRIGHT_DB", None)
-    return subprocess.run([sys.executable, "-c", "from kernelwright.cli import main; main()", *args],
-                          env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", "from kernelwright.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def optimize(
     server: FakeLLMServer, kind: str, out: Path, home: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
-    return cli(["optimize", str(RELU), "--provider", kind, "--base-url", server.base_url, "--model", server.model,
-                "--max-turns", "8", "--out", str(out), "--retry-delay", "0.01", *FAST_JUDGE, *extra], home)  # fmt: skip
+    return cli(
+        [
+            "optimize",
+            str(RELU),
+            "--provider",
+            kind,
+            "--base-url",
+            server.base_url,
+            "--model",
+            server.model,
+            "--max-turns",
+            "8",
+            "--out",
+            str(out),
+            "--retry-delay",
+            "0.01",
+            *FAST_JUDGE,
+            *extra,
+        ],
+        home,
+    )
 
 
 def assert_no_key(*texts: str, folders: tuple[Path, ...] = ()) -> None:
@@ -57,9 +87,15 @@ def verify(best: Path, home: Path) -> dict:
 
 
 def test_openai_session_with_store(tmp_path: Path) -> None:
-    steps = [{"text": K.SYNTAX_ERROR_REPLY}, {"text": K.WRONG_REPLY}, {"text": K.CHEAT_REPLY},
-             {"status": 429, "retry_after": "0"}, {"status": 500},
-             {"text": K.truncated_reply(), "finish": "length"}, {"text": K.CORRECT_REPLY}]  # fmt: skip
+    steps = [
+        {"text": K.SYNTAX_ERROR_REPLY},
+        {"text": K.WRONG_REPLY},
+        {"text": K.CHEAT_REPLY},
+        {"status": 429, "retry_after": "0"},
+        {"status": 500},
+        {"text": K.truncated_reply(), "finish": "length"},
+        {"text": K.CORRECT_REPLY},
+    ]
     out, home, db = tmp_path / "out", tmp_path / "home", tmp_path / "kw.db"
     with FakeLLMServer("openai", steps) as server:
         proc = optimize(server, "openai", out, home, "--db", f"sqlite:///{db}")
@@ -75,8 +111,13 @@ def test_openai_session_with_store(tmp_path: Path) -> None:
     assert "parse-error" in seen[4] and "cut off" in seen[4]
 
     lines = trajectory(out)
-    assert [line["outcome"] for line in lines] == ["compile-error", "wrong-output", "passthrough", "parse-error",
-                                                   "accepted"]  # fmt: skip
+    assert [line["outcome"] for line in lines] == [
+        "compile-error",
+        "wrong-output",
+        "passthrough",
+        "parse-error",
+        "accepted",
+    ]
     assert lines[3]["retries"] == 2 and lines[3]["candidate"] is None and lines[3]["verdict"] is None
     assert all(line["tokens_in"] > 0 and line["tokens_out"] > 0 for line in lines)
     assert lines[1]["prompt"][0]["role"] == "system" and lines[1]["verdict"]["category"] == "wrong-output"
@@ -105,8 +146,15 @@ def test_openai_session_with_store(tmp_path: Path) -> None:
 
 
 def test_anthropic_session_with_retries(tmp_path: Path) -> None:
-    steps = [{"text": K.SYNTAX_ERROR_REPLY}, {"status": 429}, {"status": 529}, {"text": K.WRONG_REPLY},
-             {"status": 500}, {"drop": True, "text": K.CORRECT_REPLY}, {"text": K.CORRECT_REPLY}]  # fmt: skip
+    steps = [
+        {"text": K.SYNTAX_ERROR_REPLY},
+        {"status": 429},
+        {"status": 529},
+        {"text": K.WRONG_REPLY},
+        {"status": 500},
+        {"drop": True, "text": K.CORRECT_REPLY},
+        {"text": K.CORRECT_REPLY},
+    ]
     out, home = tmp_path / "out", tmp_path / "home"
     with FakeLLMServer("anthropic", steps) as server:
         proc = optimize(server, "anthropic", out, home, "--no-store")
@@ -134,8 +182,20 @@ def test_record_and_replay_offline(tmp_path: Path) -> None:
         first = optimize(server, "openai", tmp_path / "a", home, "--no-store", "--record", str(rec))
     assert first.returncode == 0, first.stderr
     assert sorted(p.name for p in rec.iterdir()) == ["session.json", "t001-s00.json"]
-    replay = cli(["optimize", str(RELU), "--replay", str(rec), "--out", str(tmp_path / "b"), "--no-store",
-                  *FAST_JUDGE, "--json"], home)  # fmt: skip
+    replay = cli(
+        [
+            "optimize",
+            str(RELU),
+            "--replay",
+            str(rec),
+            "--out",
+            str(tmp_path / "b"),
+            "--no-store",
+            *FAST_JUDGE,
+            "--json",
+        ],
+        home,
+    )
     assert replay.returncode == 0, replay.stderr
     summary = json.loads(replay.stdout)
     assert summary["provider"] == "replay" and summary["model"] == server.model
@@ -150,8 +210,22 @@ def test_record_and_replay_offline(tmp_path: Path) -> None:
 def test_committed_demo_recording_replays(tmp_path: Path) -> None:
     demo = ROOT / "recordings" / "relu-demo"
     assert "not a real model" in (demo / "README.md").read_text()
-    proc = cli(["optimize", str(RELU), "--provider", "replay", "--replay", str(demo), "--out", str(tmp_path / "x"),
-                "--no-store", *FAST_JUDGE, "--json"], tmp_path / "home")  # fmt: skip
+    proc = cli(
+        [
+            "optimize",
+            str(RELU),
+            "--provider",
+            "replay",
+            "--replay",
+            str(demo),
+            "--out",
+            str(tmp_path / "x"),
+            "--no-store",
+            *FAST_JUDGE,
+            "--json",
+        ],
+        tmp_path / "home",
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["status"] == "accepted" and summary["turns"] == 3
@@ -165,8 +239,23 @@ def test_suite_runs_every_problem_and_reports_fast_p(tmp_path: Path) -> None:
     (problems / "relu.py").write_text(RELU.read_text())
     out, home = tmp_path / "suite", tmp_path / "home"
     with FakeLLMServer("openai", [{"text": K.WRONG_REPLY}, {"text": K.CORRECT_REPLY}]) as server:
-        proc = cli(["optimize-suite", str(tmp_path / "problems"), "--base-url", server.base_url, "--model",
-                    server.model, "--out", str(out), "--no-store", "--retry-delay", "0.01", *FAST_JUDGE], home)  # fmt: skip
+        proc = cli(
+            [
+                "optimize-suite",
+                str(tmp_path / "problems"),
+                "--base-url",
+                server.base_url,
+                "--model",
+                server.model,
+                "--out",
+                str(out),
+                "--no-store",
+                "--retry-delay",
+                "0.01",
+                *FAST_JUDGE,
+            ],
+            home,
+        )
     assert proc.returncode == 0, proc.stderr
     body = json.loads((out / "suite_summary.json").read_text())
     assert body["summary"]["solved"] == 1 and body["summary"]["fast_p"]["fast_0_vs_eager"] == 1.0
@@ -176,14 +265,23 @@ def test_suite_runs_every_problem_and_reports_fast_p(tmp_path: Path) -> None:
     assert_no_key(proc.stdout, proc.stderr, folders=(out,))
 
 
-@pytest.mark.parametrize("args,message", [
-    (["optimize", "/no/such/problem.py", "--model", "m"], "problem file not found"),
-    (["optimize", str(RELU), "--provider", "nope", "--model", "m", "--no-store"], "unknown provider"),
-    (["optimize", str(RELU), "--provider", "openai", "--no-store"], "--model is required"),
-    (["optimize", str(RELU), "--provider", "replay", "--no-store"], "needs --replay"),
-    (["optimize", str(RELU), "--model", "m", "--strategy", "greedy", "--no-store"], "bad agent setting strategy"),
-    (["optimize", str(RELU), "--model", "m", "--samples", "0", "--no-store"], "bad agent setting samples"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["optimize", "/no/such/problem.py", "--model", "m"], "problem file not found"),
+        (["optimize", str(RELU), "--provider", "nope", "--model", "m", "--no-store"], "unknown provider"),
+        (["optimize", str(RELU), "--provider", "openai", "--no-store"], "--model is required"),
+        (["optimize", str(RELU), "--provider", "replay", "--no-store"], "needs --replay"),
+        (
+            ["optimize", str(RELU), "--model", "m", "--strategy", "greedy", "--no-store"],
+            "bad agent setting strategy",
+        ),
+        (
+            ["optimize", str(RELU), "--model", "m", "--samples", "0", "--no-store"],
+            "bad agent setting samples",
+        ),
+    ],
+)
 def test_bad_input_exits_2(args: list[str], message: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     result = CliRunner().invoke(app, args)
@@ -209,7 +307,19 @@ def test_broken_problem_exits_2_before_any_request(tmp_path: Path) -> None:
     bad = tmp_path / "broken.py"
     bad.write_text(RELU.read_text() + "\nraise RuntimeError('broken on purpose')\n")
     with FakeLLMServer("openai", [{"text": K.CORRECT_REPLY}]) as server:
-        result = CliRunner().invoke(app, ["optimize", str(bad), "--base-url", server.base_url, "--model", "m",
-                                          "--no-store", "--out", str(tmp_path / "out")])  # fmt: skip
+        result = CliRunner().invoke(
+            app,
+            [
+                "optimize",
+                str(bad),
+                "--base-url",
+                server.base_url,
+                "--model",
+                "m",
+                "--no-store",
+                "--out",
+                str(tmp_path / "out"),
+            ],
+        )
         assert server.requests == []
     assert result.exit_code == 2 and "broken on purpose" in result.stderr

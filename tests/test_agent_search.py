@@ -24,17 +24,48 @@ def verdict(
 ) -> Verdict:
     timing = None
     if speedup is not None:
-        timing = Timing(candidate_ms=1.0 / speedup, eager_ms=1.0, compiled_ms=1.0, speedup_vs_eager=speedup,
-                        speedup_vs_compiled=speedup, samples=100, spread=0.01, roofline_fraction=roofline)  # fmt: skip
-    reasons = [] if category is None else [Reason(code="KW-O001" if category == "wrong-output" else "KW-X",
-                                                  category=category, message=f"{category} happened")]  # fmt: skip
-    return Verdict(problem="p", candidate="c.py", candidate_sha256=sha256_text(source),
-                   verdict="accepted" if category is None else "rejected", category=category, reasons=reasons,
-                   correctness=Correctness(), timing=timing, environment=ENV)  # fmt: skip
+        timing = Timing(
+            candidate_ms=1.0 / speedup,
+            eager_ms=1.0,
+            compiled_ms=1.0,
+            speedup_vs_eager=speedup,
+            speedup_vs_compiled=speedup,
+            samples=100,
+            spread=0.01,
+            roofline_fraction=roofline,
+        )
+    reasons = (
+        []
+        if category is None
+        else [
+            Reason(
+                code="KW-O001" if category == "wrong-output" else "KW-X",
+                category=category,
+                message=f"{category} happened",
+            )
+        ]
+    )
+    return Verdict(
+        problem="p",
+        candidate="c.py",
+        candidate_sha256=sha256_text(source),
+        verdict="accepted" if category is None else "rejected",
+        category=category,
+        reasons=reasons,
+        correctness=Correctness(),
+        timing=timing,
+        environment=ENV,
+    )
 
 
-def attempt(turn: int, category: str | None = None, speedup: float | None = None, sample: int = 0,
-            roofline: float = 0.3, parse_error: bool = False) -> Attempt:  # fmt: skip
+def attempt(
+    turn: int,
+    category: str | None = None,
+    speedup: float | None = None,
+    sample: int = 0,
+    roofline: float = 0.3,
+    parse_error: bool = False,
+) -> Attempt:
     src = f"# kernel {turn}.{sample}\nclass ModelNew: pass\n"
     a = Attempt(turn, sample, candidate=None if parse_error else src)
     if parse_error:
@@ -135,8 +166,13 @@ def test_refine_keeps_last_draft_after_a_parse_error() -> None:
 
 def test_round_feedback_prefers_closest_candidate() -> None:
     state = SearchState(samples=3)
-    state.update([attempt(1, "compile-error", sample=0), attempt(1, "wrong-output", sample=1),
-                  attempt(1, "reference-passthrough", sample=2)])  # fmt: skip
+    state.update(
+        [
+            attempt(1, "compile-error", sample=0),
+            attempt(1, "wrong-output", sample=1),
+            attempt(1, "reference-passthrough", sample=2),
+        ]
+    )
     assert state.feedback is not None and state.feedback.sample == 1
     assert len(state.plans()) == 3
 
@@ -166,14 +202,31 @@ def test_best_of_n_does_not_show_failed_drafts() -> None:
 
 
 def test_taxonomy_counts() -> None:
-    attempts = [attempt(1, "wrong-output"), attempt(2, "reference-passthrough"), attempt(3, parse_error=True),
-                Attempt(4, 0, provider_error="x"), attempt(5, speedup=0.5), attempt(6)]  # fmt: skip
+    attempts = [
+        attempt(1, "wrong-output"),
+        attempt(2, "reference-passthrough"),
+        attempt(3, parse_error=True),
+        Attempt(4, 0, provider_error="x"),
+        attempt(5, speedup=0.5),
+        attempt(6),
+    ]
     outcomes = [a.outcome for a in attempts]
-    assert outcomes == [Outcome.WRONG_OUTPUT, Outcome.PASSTHROUGH, Outcome.PARSE_ERROR, Outcome.PROVIDER_ERROR,
-                        Outcome.SLOWER, Outcome.ACCEPTED]  # fmt: skip
+    assert outcomes == [
+        Outcome.WRONG_OUTPUT,
+        Outcome.PASSTHROUGH,
+        Outcome.PARSE_ERROR,
+        Outcome.PROVIDER_ERROR,
+        Outcome.SLOWER,
+        Outcome.ACCEPTED,
+    ]
     counts = tally([str(o) for o in outcomes], [a.codes for a in attempts])
-    assert counts["failures"] == {"parse-error": 1, "passthrough": 1, "provider-error": 1,
-                                  "slower-than-baseline": 1, "wrong-output": 1}  # fmt: skip
+    assert counts["failures"] == {
+        "parse-error": 1,
+        "passthrough": 1,
+        "provider-error": 1,
+        "slower-than-baseline": 1,
+        "wrong-output": 1,
+    }
     assert counts["wrong_output_codes"] == {"KW-O001": 1}
 
 

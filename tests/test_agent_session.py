@@ -30,15 +30,33 @@ def kernel(tag: str) -> str:
 
 def fake_judge(spec: ProblemSpec, path: Path, cfg: JudgeConfig) -> Verdict:
     source = Path(path).read_text()
-    base = {"problem": spec.id, "candidate": str(path), "candidate_sha256": sha256_text(source),
-            "correctness": Correctness(trials=5, fuzz_cases=8), "environment": GPU}  # fmt: skip
+    base = {
+        "problem": spec.id,
+        "candidate": str(path),
+        "candidate_sha256": sha256_text(source),
+        "correctness": Correctness(trials=5, fuzz_cases=8),
+        "environment": GPU,
+    }
     m = re.search(r"SPEED=([\d.]+)", source)
     if m is None:
-        return Verdict(**base, verdict="rejected", category="wrong-output",
-                       reasons=[Reason(code="KW-O001", category="wrong-output", message="case fuzz:3: 7 of 9 differ")])  # fmt: skip
+        return Verdict(
+            **base,
+            verdict="rejected",
+            category="wrong-output",
+            reasons=[Reason(code="KW-O001", category="wrong-output", message="case fuzz:3: 7 of 9 differ")],
+        )
     s = float(m.group(1))
-    timing = Timing(candidate_ms=1 / s, eager_ms=1.2, compiled_ms=1.0, speedup_vs_eager=1.2 * s, speedup_vs_compiled=s,
-                    samples=100, spread=0.02, floor_ms=0.25, roofline_fraction=0.25 * s)  # fmt: skip
+    timing = Timing(
+        candidate_ms=1 / s,
+        eager_ms=1.2,
+        compiled_ms=1.0,
+        speedup_vs_eager=1.2 * s,
+        speedup_vs_compiled=s,
+        samples=100,
+        spread=0.02,
+        floor_ms=0.25,
+        roofline_fraction=0.25 * s,
+    )
     return Verdict(**base, verdict="accepted", timing=timing)
 
 
@@ -47,10 +65,22 @@ def _fast_describe(monkeypatch: pytest.MonkeyPatch) -> None:
     """A canned task and an H100 card instead of the describing subprocess."""
 
     def describe(spec: ProblemSpec, device: str = "auto") -> tuple[TaskInfo, HardwareCard]:
-        task = TaskInfo(spec.id, spec.title, spec.source, inputs=[{"shape": [8192, 4096], "dtype": "float32"}],
-                        init_inputs=[], fuzz=[[{"shape": [3, 4097], "dtype": "float32"}]])  # fmt: skip
-        card = HardwareCard(device="NVIDIA H100 80GB HBM3", interpreter=False, sms=132, l2_bytes=50 * 2**20,
-                            bandwidth=3.0e12, flops=7.0e14)  # fmt: skip
+        task = TaskInfo(
+            spec.id,
+            spec.title,
+            spec.source,
+            inputs=[{"shape": [8192, 4096], "dtype": "float32"}],
+            init_inputs=[],
+            fuzz=[[{"shape": [3, 4097], "dtype": "float32"}]],
+        )
+        card = HardwareCard(
+            device="NVIDIA H100 80GB HBM3",
+            interpreter=False,
+            sms=132,
+            l2_bytes=50 * 2**20,
+            bandwidth=3.0e12,
+            flops=7.0e14,
+        )
         return task, card
 
     monkeypatch.setattr(loop_mod, "describe", describe)
@@ -86,8 +116,14 @@ def test_refine_reverts_then_reaches_target(tmp_path: Path) -> None:
 
 
 def test_best_of_n_runs_samples_in_parallel(tmp_path: Path) -> None:
-    steps = [{"text": kernel("BAD")}, {"text": kernel("SPEED=1.01")}, {"text": kernel("BAD")},
-             {"text": kernel("BAD")}, {"text": kernel("SPEED=1.2")}, {"text": kernel("BAD")}]  # fmt: skip
+    steps = [
+        {"text": kernel("BAD")},
+        {"text": kernel("SPEED=1.01")},
+        {"text": kernel("BAD")},
+        {"text": kernel("BAD")},
+        {"text": kernel("SPEED=1.2")},
+        {"text": kernel("BAD")},
+    ]
     with FakeLLMServer("openai", steps) as server:
         _, summary = run(server, tmp_path, strategy="best-of-n", samples=3, patience=5)
     assert summary["status"] == "target-reached" and summary["turns"] == 2 and summary["attempts"] == 6
@@ -99,8 +135,12 @@ def test_best_of_n_runs_samples_in_parallel(tmp_path: Path) -> None:
 
 
 def test_evolve_prompts_with_two_parents(tmp_path: Path) -> None:
-    steps = [{"text": kernel("SPEED=1.01")}, {"text": kernel("SPEED=1.02")}, {"text": kernel("SPEED=1.5")},
-             {"text": kernel("SPEED=1.5")}]  # fmt: skip
+    steps = [
+        {"text": kernel("SPEED=1.01")},
+        {"text": kernel("SPEED=1.02")},
+        {"text": kernel("SPEED=1.5")},
+        {"text": kernel("SPEED=1.5")},
+    ]
     with FakeLLMServer("openai", steps) as server:
         _, summary = run(server, tmp_path, strategy="evolve", samples=2, patience=5)
     assert summary["status"] == "target-reached" and summary["turns"] == 2

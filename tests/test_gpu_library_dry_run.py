@@ -15,11 +15,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_dry_run_judges_stores_signed_verdicts_and_reports(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/gpu_library.py"), "--out", str(tmp_path),
-                          "--only", "relu,level1/softmax"], capture_output=True, text=True, timeout=600)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks/gpu_library.py"),
+            "--out",
+            str(tmp_path),
+            "--only",
+            "relu,level1/softmax",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     doc = json.loads((tmp_path / "results.json").read_text())
-    assert doc["device_kind"] == "cpu-dry-run" and [p["id"] for p in doc["problems"]] == ["level1/relu", "level1/softmax"]
+    assert doc["device_kind"] == "cpu-dry-run" and [p["id"] for p in doc["problems"]] == [
+        "level1/relu",
+        "level1/softmax",
+    ]
     for p in doc["problems"]:
         assert p["verdict"] == "accepted" and p["bench_check"] == "ok", p
         signed = p["signed_verdict"]

@@ -1869,9 +1869,15 @@ def test_every_emitted_code_is_in_the_rules_table() -> None:
 
 def test_finding_model() -> None:
     f = Finding(
-        code="KW-S012", rule="timer-patch", severity=Severity.HARD, category="tampering",
-        message="m", line=2, col=1, snippet="x",
-    )  # fmt: skip
+        code="KW-S012",
+        rule="timer-patch",
+        severity=Severity.HARD,
+        category="tampering",
+        message="m",
+        line=2,
+        col=1,
+        snippet="x",
+    )
     assert f.severity == "hard" and f.model_dump()["severity"] == "hard"
     reason = f.to_reason("cand.py")
     assert (reason.code, reason.severity, reason.category) == ("KW-S012", "hard", "tampering")

@@ -137,8 +137,17 @@ def _import(path: Path) -> ModuleType:
 
 
 def test_a_function_becomes_a_task_that_accepts_a_triton_kernel(user: Path, tmp_path: Path) -> None:
-    out = _cli("init-task", str(user), "--entry", "silu_fused", "--example-inputs", "example",
-               "--out", "silu_task.py", cwd=tmp_path)  # fmt: skip
+    out = _cli(
+        "init-task",
+        str(user),
+        "--entry",
+        "silu_fused",
+        "--example-inputs",
+        "example",
+        "--out",
+        "silu_task.py",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "wrote silu_task.py" in out.stdout and "8 fuzz cases checked" in out.stdout
     task = tmp_path / "silu_task.py"
@@ -160,8 +169,9 @@ def test_a_function_becomes_a_task_that_accepts_a_triton_kernel(user: Path, tmp_
 
 
 def test_a_module_with_parameters_becomes_a_task(user: Path, tmp_path: Path) -> None:
-    report = init_task(user, "ScaledSiLU", tmp_path / "scaled.py", inputs="[torch.randn(8, 64)]",
-                       init_inputs="[64]")  # fmt: skip
+    report = init_task(
+        user, "ScaledSiLU", tmp_path / "scaled.py", inputs="[torch.randn(8, 64)]", init_inputs="[64]"
+    )
     assert report["inputs"] == [{"kind": "tensor", "shape": [8, 64], "dtype": "float32", "family": "float"}]
     text = (tmp_path / "scaled.py").read_text()
     assert "class Model(ScaledSiLU):" in text and "return [64]" in text
@@ -172,8 +182,13 @@ def test_a_module_with_parameters_becomes_a_task(user: Path, tmp_path: Path) -> 
 
 
 def test_integer_and_literal_inputs_are_described(user: Path, tmp_path: Path) -> None:
-    report = init_task(user, "pick_rows", tmp_path / "pick.py", fuzz=False,
-                       inputs="[torch.randn(10, 4), torch.randint(0, 10, (5,)), 3]")  # fmt: skip
+    report = init_task(
+        user,
+        "pick_rows",
+        tmp_path / "pick.py",
+        fuzz=False,
+        inputs="[torch.randn(10, 4), torch.randint(0, 10, (5,)), 3]",
+    )
     assert [s["kind"] for s in report["inputs"]] == ["tensor", "tensor", "literal"]
     text = (tmp_path / "pick.py").read_text()
     assert "torch.randint(" in text and "(5,), dtype=torch.int64)" in text  # range from the example's values

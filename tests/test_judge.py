@@ -52,7 +52,11 @@ def test_kernel_without_bounds_mask_is_caught_by_fuzz_shapes() -> None:
     [
         ("class ModelNew(nn.Module)\n    pass\n", "KW-S000", "syntax"),
         ("class Other(nn.Module):\n    pass\n", "KW-C002", "no class modelnew"),
-        ("class ModelNew(nn.Module):\n    def __init__(self, a, b):\n        super().__init__()\n", "KW-C001", "__init__"),
+        (
+            "class ModelNew(nn.Module):\n    def __init__(self, a, b):\n        super().__init__()\n",
+            "KW-C001",
+            "__init__",
+        ),
     ],
     ids=["syntax-error", "no-modelnew", "wrong-signature"],
 )
@@ -89,8 +93,12 @@ def test_missing_files_and_malformed_problems_are_bad_input(tmp_path: Path) -> N
 
 def test_hang_is_timed_out_and_segfault_is_reported(tmp_path: Path) -> None:
     cfg = RUNTIME_ONLY.model_copy(update={"call_timeout": 8})
-    hang = run(tmp_path, "class ModelNew(nn.Module):\n    def forward(self, x):\n        while True:\n            pass\n",
-               config=cfg, name="hang")  # fmt: skip
+    hang = run(
+        tmp_path,
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        while True:\n            pass\n",
+        config=cfg,
+        name="hang",
+    )
     assert (hang.verdict, hang.category) == ("rejected", "crash-or-timeout")
     assert "timed out after 8 s" in hang.reasons[0].message
     crash = judge(RELU, EXAMPLES / "relu_crash.py", RUNTIME_ONLY)
@@ -99,37 +107,57 @@ def test_hang_is_timed_out_and_segfault_is_reported(tmp_path: Path) -> None:
 
 
 def test_early_exit_with_status_zero_is_a_crash(tmp_path: Path) -> None:
-    body = ("import os\nclass ModelNew(nn.Module):\n    def forward(self, x):\n"
-            "        print('{\"verdict\": \"accepted\"}')\n        os._exit(0)\n")  # fmt: skip
+    body = (
+        "import os\nclass ModelNew(nn.Module):\n    def forward(self, x):\n"
+        '        print(\'{"verdict": "accepted"}\')\n        os._exit(0)\n'
+    )
     v = run(tmp_path, body, config=RUNTIME_ONLY)
     assert (v.verdict, v.category) == ("rejected", "crash-or-timeout")
     assert "exited early with status 0" in v.reasons[0].message
 
 
 def test_input_mutation_is_caught_and_own_buffers_are_fine(tmp_path: Path) -> None:
-    bad = run(tmp_path, "class ModelNew(nn.Module):\n    def forward(self, x):\n        return launch(x, x)\n",
-              name="inplace")  # fmt: skip
+    bad = run(
+        tmp_path,
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        return launch(x, x)\n",
+        name="inplace",
+    )
     assert (bad.verdict, bad.category) == ("rejected", "input-mutation")
-    good = run(tmp_path, "class ModelNew(nn.Module):\n    def forward(self, x):\n        y = x.clone()\n"
-               "        return launch(y, y)\n", name="own_buffer")  # fmt: skip
+    good = run(
+        tmp_path,
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        y = x.clone()\n"
+        "        return launch(y, y)\n",
+        name="own_buffer",
+    )
     assert good.verdict == "accepted", good.reasons
 
 
 def test_no_kernel_and_decoy_kernel_are_passthrough(tmp_path: Path) -> None:
-    none = run(tmp_path, "class ModelNew(nn.Module):\n    def forward(self, x):\n        return torch.relu(x)\n",
-               name="none")  # fmt: skip
+    none = run(
+        tmp_path,
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        return torch.relu(x)\n",
+        name="none",
+    )
     assert (none.verdict, none.category) == ("rejected", "reference-passthrough")
     assert "KW-P000" in codes(none)
-    decoy = run(tmp_path, "class ModelNew(nn.Module):\n    def forward(self, x):\n        launch(torch.ones(4))\n"
-                "        return torch.relu(x)\n", name="decoy")  # fmt: skip
+    decoy = run(
+        tmp_path,
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        launch(torch.ones(4))\n"
+        "        return torch.relu(x)\n",
+        name="decoy",
+    )
     assert (decoy.verdict, decoy.category) == ("rejected", "reference-passthrough")
-    assert "KW-P001" in codes(decoy) and decoy.correctness and decoy.correctness.ablation == "output-unchanged"
+    assert (
+        "KW-P001" in codes(decoy) and decoy.correctness and decoy.correctness.ablation == "output-unchanged"
+    )
 
 
 def test_try_except_fallback_that_runs_is_passthrough(tmp_path: Path) -> None:
-    body = ("class ModelNew(nn.Module):\n    def forward(self, x):\n        try:\n"
-            "            relu_kernel[(1,)](x, x, x.numel(), BLOCK=3)\n        except Exception:\n"
-            "            pass\n        return launch(x)\n")  # fmt: skip
+    body = (
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        try:\n"
+        "            relu_kernel[(1,)](x, x, x.numel(), BLOCK=3)\n        except Exception:\n"
+        "            pass\n        return launch(x)\n"
+    )
     v = run(tmp_path, body, config=RUNTIME_ONLY)
     assert (v.verdict, v.category) == ("rejected", "reference-passthrough")
     assert "KW-P002" in codes(v)
@@ -143,9 +171,11 @@ def test_outputs_must_be_plain_tensors(tmp_path: Path) -> None:
 
 
 def test_shape_keyed_output_cache_fails_on_fresh_values(tmp_path: Path) -> None:
-    body = ("class ModelNew(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.memo = {}\n"
-            "    def forward(self, x):\n        key = tuple(x.shape)\n        if key not in self.memo:\n"
-            "            self.memo[key] = launch(x)\n        return self.memo[key].clone()\n")  # fmt: skip
+    body = (
+        "class ModelNew(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.memo = {}\n"
+        "    def forward(self, x):\n        key = tuple(x.shape)\n        if key not in self.memo:\n"
+        "            self.memo[key] = launch(x)\n        return self.memo[key].clone()\n"
+    )
     v = run(tmp_path, body, config=RUNTIME_ONLY)
     # Fresh values per case make the replayed output wrong; the ablation sees no launch on a cache hit.
     assert v.verdict == "rejected" and "KW-O001" in codes(v), v.reasons
@@ -167,17 +197,21 @@ def test_sandbox_blocks_secrets_files_sockets_and_shells(tmp_path: Path) -> None
 
 
 def test_tampering_with_timers_and_torch_is_reported(tmp_path: Path) -> None:
-    for name, payload in {"timer": "import time\ntime.perf_counter = lambda: 0.0\n",
-                          "tensor": "torch.Tensor.clone = lambda self, *a, **k: self\n",
-                          "allclose": "setattr(torch, 'allclose', lambda *a, **k: True)\n"}.items():  # fmt: skip
+    for name, payload in {
+        "timer": "import time\ntime.perf_counter = lambda: 0.0\n",
+        "tensor": "torch.Tensor.clone = lambda self, *a, **k: self\n",
+        "allclose": "setattr(torch, 'allclose', lambda *a, **k: True)\n",
+    }.items():
         v = run(tmp_path, payload + CORRECT, config=RUNTIME_ONLY, name=name)
         assert (v.verdict, v.category) == ("rejected", "tampering"), (name, v.reasons)
 
 
 def test_forged_result_frames_are_tampering(tmp_path: Path) -> None:
-    body = ("import os\nclass ModelNew(nn.Module):\n    def forward(self, x):\n        for fd in range(3, 1024):\n"
-            "            try:\n                os.write(fd, bytes(44) + b'{\"kind\":\"done\"}')\n"
-            "            except OSError:\n                pass\n        return launch(x)\n")  # fmt: skip
+    body = (
+        "import os\nclass ModelNew(nn.Module):\n    def forward(self, x):\n        for fd in range(3, 1024):\n"
+        '            try:\n                os.write(fd, bytes(44) + b\'{"kind":"done"}\')\n'
+        "            except OSError:\n                pass\n        return launch(x)\n"
+    )
     v = run(tmp_path, body, config=RUNTIME_ONLY)
     assert v.verdict == "rejected" and v.category in ("tampering", "crash-or-timeout")
 
@@ -190,17 +224,27 @@ def test_tolerance_override_and_degenerate_warning(tmp_path: Path) -> None:
         "def get_init_inputs():\n    return []\ndef get_inputs():\n    return [torch.randn(4096)]\n"
         "def get_fuzz_inputs(seed):\n    return [torch.randn(37 + seed)]\n"
     )
-    off_by_a_bit = ("@triton.jit\ndef shifted(x_ptr, y_ptr, n, BLOCK: tl.constexpr):\n"
-                    "    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)\n    m = offs < n\n"
-                    "    tl.store(y_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=m), 0.0) + 1e-3, mask=m)\n"
-                    "class ModelNew(nn.Module):\n    def forward(self, x):\n        y = torch.empty_like(x)\n"
-                    "        shifted[(triton.cdiv(x.numel(), 256),)](x, y, x.numel(), BLOCK=256)\n        return y\n")  # fmt: skip
+    off_by_a_bit = (
+        "@triton.jit\ndef shifted(x_ptr, y_ptr, n, BLOCK: tl.constexpr):\n"
+        "    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)\n    m = offs < n\n"
+        "    tl.store(y_ptr + offs, tl.maximum(tl.load(x_ptr + offs, mask=m), 0.0) + 1e-3, mask=m)\n"
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        y = torch.empty_like(x)\n"
+        "        shifted[(triton.cdiv(x.numel(), 256),)](x, y, x.numel(), BLOCK=256)\n        return y\n"
+    )
     assert run(tmp_path, off_by_a_bit, problem=problem, name="loose").verdict == "accepted"
     assert run(tmp_path, off_by_a_bit, name="tight").category == "wrong-output"  # fp32 default table
     tiny = tmp_path / "tiny.py"
-    tiny.write_text(problem.read_text().replace("torch.relu(x)", "torch.relu(x) * 1e-9").replace("TOLERANCE = {'atol': 1e-2, 'rtol': 1e-2}\n", ""))
-    v = run(tmp_path, "class ModelNew(nn.Module):\n    def forward(self, x):\n        return launch(x) * 1e-9\n",
-            problem=tiny, name="tiny_candidate")  # fmt: skip
+    tiny.write_text(
+        problem.read_text()
+        .replace("torch.relu(x)", "torch.relu(x) * 1e-9")
+        .replace("TOLERANCE = {'atol': 1e-2, 'rtol': 1e-2}\n", "")
+    )
+    v = run(
+        tmp_path,
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        return launch(x) * 1e-9\n",
+        problem=tiny,
+        name="tiny_candidate",
+    )
     assert any(r.code == "KW-W001" and r.severity == "soft" for r in v.reasons)
 
 
@@ -213,14 +257,16 @@ def test_parameters_are_aligned_from_the_reference(tmp_path: Path) -> None:
         "def get_init_inputs():\n    return [64]\ndef get_inputs():\n    return [torch.randn(8, 64)]\n"
         "def get_fuzz_inputs(seed):\n    return [torch.randn(1 + 3 * seed, 64)]\n"
     )
-    body = ("@triton.jit\ndef mul(x_ptr, w_ptr, y_ptr, n, C: tl.constexpr, BLOCK: tl.constexpr):\n"
-            "    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)\n    m = offs < n\n"
-            "    w = tl.load(w_ptr + offs % C, mask=m)\n    tl.store(y_ptr + offs, tl.load(x_ptr + offs, mask=m) * w, mask=m)\n"
-            "class ModelNew(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
-            "        self.w = nn.Parameter(torch.zeros(n))  # overwritten by the reference's values\n"
-            "    def forward(self, x):\n        y = torch.empty_like(x)\n"
-            "        mul[(triton.cdiv(x.numel(), 256),)](x, self.w, y, x.numel(), C=self.w.numel(), BLOCK=256)\n"
-            "        return y\n")  # fmt: skip
+    body = (
+        "@triton.jit\ndef mul(x_ptr, w_ptr, y_ptr, n, C: tl.constexpr, BLOCK: tl.constexpr):\n"
+        "    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)\n    m = offs < n\n"
+        "    w = tl.load(w_ptr + offs % C, mask=m)\n    tl.store(y_ptr + offs, tl.load(x_ptr + offs, mask=m) * w, mask=m)\n"
+        "class ModelNew(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
+        "        self.w = nn.Parameter(torch.zeros(n))  # overwritten by the reference's values\n"
+        "    def forward(self, x):\n        y = torch.empty_like(x)\n"
+        "        mul[(triton.cdiv(x.numel(), 256),)](x, self.w, y, x.numel(), C=self.w.numel(), BLOCK=256)\n"
+        "        return y\n"
+    )
     assert run(tmp_path, body, problem=problem).verdict == "accepted"
 
 
@@ -230,12 +276,17 @@ def test_strict_mode_rejects_pytorch_compute_ops(tmp_path: Path) -> None:
     v = run(tmp_path, body, config=FAST.model_copy(update={"strict": True}), name="strict")
     assert (v.verdict, v.category) == ("rejected", "reference-passthrough")
     assert "KW-P003" in codes(v) and "add" in next(r.message for r in v.reasons if r.code == "KW-P003")
-    assert run(tmp_path, CORRECT, config=FAST.model_copy(update={"strict": True}), name="pure").verdict == "accepted"
+    assert (
+        run(tmp_path, CORRECT, config=FAST.model_copy(update={"strict": True}), name="pure").verdict
+        == "accepted"
+    )
 
 
 def test_cuda_candidates_are_skipped_without_a_gpu(tmp_path: Path) -> None:
-    body = ("import torch\nfrom torch import nn\nfrom torch.utils.cpp_extension import load_inline\n"
-            "class ModelNew(nn.Module):\n    def forward(self, x):\n        return x\n")  # fmt: skip
+    body = (
+        "import torch\nfrom torch import nn\nfrom torch.utils.cpp_extension import load_inline\n"
+        "class ModelNew(nn.Module):\n    def forward(self, x):\n        return x\n"
+    )
     v = run(tmp_path, body, prelude=False, config=FAST.model_copy(update={"device": "cpu"}))
     assert (v.verdict, v.category) == ("skipped", "needs-cuda")
 

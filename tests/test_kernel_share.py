@@ -48,7 +48,9 @@ _BRACKETS = textwrap.dedent("""
 
 def test_every_custom_launch_is_bracketed_while_measuring_and_hooked_while_checking() -> None:
     env = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": str(ROOT / "src")}
-    out = subprocess.run([sys.executable, "-c", _BRACKETS], capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", _BRACKETS], capture_output=True, text=True, env=env, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "['open', 'close', 'open', 'close', 'before'] 4"
 
@@ -65,7 +67,8 @@ def test_share_is_high_for_a_triton_forward_and_low_when_torch_does_the_work(tmp
     # The same Triton ReLU, next to a large torch matmul whose result is added as zero: most device
     # time is then PyTorch's, and the share says so.
     mixed = tmp_path / "mixed.py"
-    mixed.write_text(textwrap.dedent("""
+    mixed.write_text(
+        textwrap.dedent("""
         import math
         import torch, triton, triton.language as tl
         from torch import nn
@@ -84,7 +87,8 @@ def test_share_is_high_for_a_triton_forward_and_low_when_torch_does_the_work(tmp
                 k = min(2048, math.isqrt(n))
                 a = x.reshape(-1)[: k * k].reshape(k, k)
                 return y + 0.0 * (a @ a).sum().clamp(-1.0, 1.0)
-    """))
+    """)
+    )
     verdict = judge(problem, mixed, cfg)
     assert verdict.verdict == "accepted", verdict.reasons
     assert verdict.timing is not None and verdict.timing.custom_kernel_share is not None

@@ -137,8 +137,13 @@ print(json.dumps(failures))
 def test_long_row_paths_match_the_references() -> None:
     env = {**os.environ, "TRITON_INTERPRET": "1"}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
-    proc = subprocess.run([sys.executable, "-c", _LONG_ROWS, str(REPO / "src" / "kernelwright")], env=env,
-                          capture_output=True, text=True, timeout=280)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", _LONG_ROWS, str(REPO / "src" / "kernelwright")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     failures = json.loads(proc.stdout.strip().splitlines()[-1])
     assert not failures, "\n".join(f[:500] for f in failures)

@@ -65,20 +65,35 @@ def _body(result: Any) -> dict:
 
 
 async def _session_calls(home: Path) -> dict[str, Any]:
-    params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], cwd=str(ROOT),
-                                   env={"KERNELWRIGHT_HOME": str(home)})  # fmt: skip
+    params = StdioServerParameters(
+        command=SERVER[0], args=SERVER[1:], cwd=str(ROOT), env={"KERNELWRIGHT_HOME": str(home)}
+    )
     out: dict[str, Any] = {}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         out["tools"] = [t.name for t in (await session.list_tools()).tools]
-        out["correct"] = await session.call_tool("verify", {
-            "problem_path": "src/kernelwright/problems/level1/relu.py",
-            "candidate_path": "examples/relu_correct.py", "fuzz": 4, "seeds": 1})  # fmt: skip
-        out["wrong"] = await session.call_tool("verify", {
-            "problem_path": "level1/relu", "candidate_source": 'print("NOISE FROM THE CANDIDATE")\n' + WRONG_SOURCE,
-            "fuzz": 4, "seeds": 1, "record": False})  # fmt: skip
-        out["missing"] = await session.call_tool("verify", {"problem_path": "no/such/problem.py",
-                                                            "candidate_path": "examples/relu_correct.py"})  # fmt: skip
+        out["correct"] = await session.call_tool(
+            "verify",
+            {
+                "problem_path": "src/kernelwright/problems/level1/relu.py",
+                "candidate_path": "examples/relu_correct.py",
+                "fuzz": 4,
+                "seeds": 1,
+            },
+        )
+        out["wrong"] = await session.call_tool(
+            "verify",
+            {
+                "problem_path": "level1/relu",
+                "candidate_source": 'print("NOISE FROM THE CANDIDATE")\n' + WRONG_SOURCE,
+                "fuzz": 4,
+                "seeds": 1,
+                "record": False,
+            },
+        )
+        out["missing"] = await session.call_tool(
+            "verify", {"problem_path": "no/such/problem.py", "candidate_path": "examples/relu_correct.py"}
+        )
         out["suite"] = await session.call_tool("list_suite", {})
     return out
 
@@ -143,16 +158,40 @@ def _reply(proc: subprocess.Popen, want_id: int) -> dict:
 def test_stdout_carries_protocol_messages_only(tmp_path: Path) -> None:
     """Raw JSON-RPC: a problem that prints, described by problem_info, leaves stdout clean."""
     env = {**os.environ, "KERNELWRIGHT_HOME": str(tmp_path)}
-    proc = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT)  # fmt: skip
+    proc = subprocess.Popen(
+        SERVER,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     try:
-        _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                    "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                               "clientInfo": {"name": "test", "version": "0"}}})  # fmt: skip
+        _rpc(
+            proc,
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "test", "version": "0"},
+                },
+            },
+        )
         assert "result" in _reply(proc, 1)
         _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
-        _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                    "params": {"name": "problem_info", "arguments": {"problem_source": NOISY_PROBLEM, "fuzz": 3}}})  # fmt: skip
+        _rpc(
+            proc,
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "problem_info", "arguments": {"problem_source": NOISY_PROBLEM, "fuzz": 3}},
+            },
+        )
         reply = _reply(proc, 2)["result"]
         info = reply.get("structuredContent") or json.loads(reply["content"][0]["text"])
         assert info["inputs"] == [

@@ -60,9 +60,27 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _suite_run(suite: Path, *extra: str) -> dict:
-    out = subprocess.run([*CLI, "suite", "run", str(suite / "problems"), "--candidates", str(suite / "cands"),
-                          "--json", "--no-store", "--fuzz", "4", "--seeds", "1", *extra],
-                         capture_output=True, text=True, timeout=240, cwd=suite)  # fmt: skip
+    out = subprocess.run(
+        [
+            *CLI,
+            "suite",
+            "run",
+            str(suite / "problems"),
+            "--candidates",
+            str(suite / "cands"),
+            "--json",
+            "--no-store",
+            "--fuzz",
+            "4",
+            "--seeds",
+            "1",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=suite,
+    )
     assert out.returncode == 1, out.stderr  # one candidate is wrong
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1, out.stdout  # exactly one JSON object on stdout, whatever Ray logs
@@ -70,8 +88,16 @@ def _suite_run(suite: Path, *extra: str) -> dict:
 
 
 def _rows(body: dict) -> list[tuple]:
-    return sorted((r["problem"], r["candidate"], r["verdict"], r["category"],
-                   sorted({x["code"] for x in r["reasons"] if x["severity"] == "hard"})) for r in body["results"])  # fmt: skip
+    return sorted(
+        (
+            r["problem"],
+            r["candidate"],
+            r["verdict"],
+            r["category"],
+            sorted({x["code"] for x in r["reasons"] if x["severity"] == "hard"}),
+        )
+        for r in body["results"]
+    )
 
 
 def test_ray_and_local_give_the_same_verdicts(cluster: str, suite: Path) -> None:
@@ -103,9 +129,7 @@ def test_a_worker_that_dies_once_is_retried(cluster: str, suite: Path, tmp_path:
         candidate=payload_path,
         candidate_sha256="0" * 64,
         verdict="accepted",
-        environment=Environment(
-            device="cpu", interpreter=True, torch="x", triton="x", python="3"
-        ),  # fmt: skip
+        environment=Environment(device="cpu", interpreter=True, torch="x", triton="x", python="3"),
     ).to_json_dict()
     judge_fn = make_judge_fn("ray", None, max_retries=1, task=crash_once)
     verdict = judge_fn(_item(suite), FAST)
@@ -148,9 +172,11 @@ def test_an_unusable_problem_is_reported_like_the_local_pool(
     cluster: str, tmp_path: Path, suite: Path
 ) -> None:
     bad = tmp_path / "broken.py"
-    bad.write_text("import torch\nfrom torch import nn\n\nclass Model(nn.Module):\n    def forward(self, x):\n"
-                   "        return x\n\ndef get_init_inputs():\n    return []\n\ndef get_inputs():\n"
-                   "    raise RuntimeError('no inputs today')\n")  # fmt: skip
+    bad.write_text(
+        "import torch\nfrom torch import nn\n\nclass Model(nn.Module):\n    def forward(self, x):\n"
+        "        return x\n\ndef get_init_inputs():\n    return []\n\ndef get_inputs():\n"
+        "    raise RuntimeError('no inputs today')\n"
+    )
     item = Item(load_problem(bad), suite / "cands" / "relu" / "a.py")
     with pytest.raises(ProblemError) as remote:
         make_judge_fn("ray")(item, FAST)
@@ -177,8 +203,22 @@ def test_bad_executor_choices() -> None:
 
 
 def test_cli_rejects_an_unknown_executor(suite: Path) -> None:
-    out = subprocess.run([*CLI, "suite", "run", str(suite / "problems"), "--candidates", str(suite / "cands"),
-                          "--no-store", "--executor", "slurm"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [
+            *CLI,
+            "suite",
+            "run",
+            str(suite / "problems"),
+            "--candidates",
+            str(suite / "cands"),
+            "--no-store",
+            "--executor",
+            "slurm",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == [
         "kernelwright: unknown executor 'slurm' (available: local, ray)"

@@ -17,51 +17,107 @@ from kernelwright.cli import app
 from kernelwright.report import BENCH_SCHEMA, ReportInputError, load_results, render_markdown
 
 
-def _fixture_problem(pid: str, verdict: str, ms: float, eager: float, compiled: float | None, *,
-                     flops: float = 0.0, nbytes: float = 268435456.0, vendor: float | None = None,
-                     category: str | None = None, error: str | None = None) -> dict:  # fmt: skip
+def _fixture_problem(
+    pid: str,
+    verdict: str,
+    ms: float,
+    eager: float,
+    compiled: float | None,
+    *,
+    flops: float = 0.0,
+    nbytes: float = 268435456.0,
+    vendor: float | None = None,
+    category: str | None = None,
+    error: str | None = None,
+) -> dict:
     floor = max(nbytes / 3.0e12, flops / 7.9e14) * 1e3
     return {
-        "id": pid, "level": int(pid[5]), "stem": pid.split("/")[1], "verdict": verdict, "category": category,
-        "reasons": [{"code": "KW-O001", "severity": "hard", "message": "FIXTURE: wrong on case fuzz:3"}] if category else [],
-        "dtype": "float32", "bound": "compute" if flops / 7.9e14 > nbytes / 3.0e12 else "memory",
-        "bytes": nbytes, "flops": flops, "candidate_ms": ms, "eager_ms": eager, "compiled_ms": compiled,
-        "vendor_ms": vendor, "vendor": "cuBLAS torch.matmul (fixture)" if vendor else None,
-        "speedup_vs_eager": round(eager / ms, 4), "speedup_vs_compiled": round(compiled / ms, 4) if compiled else None,
-        "speedup_vs_vendor": round(vendor / ms, 4) if vendor else None, "floor_ms": floor,
-        "achieved_gbps": nbytes / (ms * 1e-3) / 1e9, "achieved_tflops": flops / (ms * 1e-3) / 1e12 if flops else None,
+        "id": pid,
+        "level": int(pid[5]),
+        "stem": pid.split("/")[1],
+        "verdict": verdict,
+        "category": category,
+        "reasons": [{"code": "KW-O001", "severity": "hard", "message": "FIXTURE: wrong on case fuzz:3"}]
+        if category
+        else [],
+        "dtype": "float32",
+        "bound": "compute" if flops / 7.9e14 > nbytes / 3.0e12 else "memory",
+        "bytes": nbytes,
+        "flops": flops,
+        "candidate_ms": ms,
+        "eager_ms": eager,
+        "compiled_ms": compiled,
+        "vendor_ms": vendor,
+        "vendor": "cuBLAS torch.matmul (fixture)" if vendor else None,
+        "speedup_vs_eager": round(eager / ms, 4),
+        "speedup_vs_compiled": round(compiled / ms, 4) if compiled else None,
+        "speedup_vs_vendor": round(vendor / ms, 4) if vendor else None,
+        "floor_ms": floor,
+        "achieved_gbps": nbytes / (ms * 1e-3) / 1e9,
+        "achieved_tflops": flops / (ms * 1e-3) / 1e12 if flops else None,
         "roofline_fraction": floor / ms,
         "timing": {"candidate": {"p20": ms * 0.98, "median": ms, "p80": ms * 1.03, "samples": 50}},
-        "timing_source": "do_bench", "error": error,
-        "judge_ms": {"candidate": ms + 0.1, "eager": eager + 0.1, "compiled": compiled + 0.1 if compiled else None},
+        "timing_source": "do_bench",
+        "error": error,
+        "judge_ms": {
+            "candidate": ms + 0.1,
+            "eager": eager + 0.1,
+            "compiled": compiled + 0.1 if compiled else None,
+        },
         "judge_speedup_vs_eager": round((eager + 0.1) / (ms + 0.1), 4),
         "judge_speedup_vs_compiled": round((compiled + 0.1) / (ms + 0.1), 4) if compiled else None,
         "custom_kernel_share": 0.97,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
 def results_file(tmp_path: Path) -> Path:
     doc = {
         "schema": BENCH_SCHEMA,
-        "card": "FIXTURE GPU (not a measurement)", "driver": "0.0", "cuda": "13.0", "torch": "2.11.0",
-        "triton": "3.6.0", "python": "3.12.3", "date": "2026-01-01T00:00:00+00:00",
+        "card": "FIXTURE GPU (not a measurement)",
+        "driver": "0.0",
+        "cuda": "13.0",
+        "torch": "2.11.0",
+        "triton": "3.6.0",
+        "python": "3.12.3",
+        "date": "2026-01-01T00:00:00+00:00",
         "command": "python benchmarks/gpu_library.py (fixture)",
-        "ceilings": {"copy_bytes_per_s": 3.0e12, "bf16_flops_per_s": 7.9e14, "tf32_flops_per_s": 4.0e14,
-                     "fp32_flops_per_s": 5.0e13, "copy_gbps": 3000.0, "bf16_tflops": 790.0, "tf32_tflops": 400.0,
-                     "fp32_tflops": 50.0},
+        "ceilings": {
+            "copy_bytes_per_s": 3.0e12,
+            "bf16_flops_per_s": 7.9e14,
+            "tf32_flops_per_s": 4.0e14,
+            "fp32_flops_per_s": 5.0e13,
+            "copy_gbps": 3000.0,
+            "bf16_tflops": 790.0,
+            "tf32_tflops": 400.0,
+            "fp32_tflops": 50.0,
+        },
         "problems": [
             _fixture_problem("level1/relu", "accepted", 0.100, 0.110, 0.105),
             _fixture_problem("level1/softmax", "accepted", 0.095, 0.300, 0.120),
-            _fixture_problem("level1/matmul_bf16", "accepted", 0.210, 0.200, 0.190, flops=1.37e11, nbytes=1.0e8,
-                             vendor=0.195),
+            _fixture_problem(
+                "level1/matmul_bf16",
+                "accepted",
+                0.210,
+                0.200,
+                0.190,
+                flops=1.37e11,
+                nbytes=1.0e8,
+                vendor=0.195,
+            ),
             _fixture_problem("level2/cross_entropy", "rejected", 0.2, 0.5, 0.3, category="wrong-output"),
-            _fixture_problem("level3/decoder_layer", "accepted", 0.900, 2.500, 1.200, flops=1.1e11, nbytes=6.4e7),
-            {"id": "level3/transformer_mlp", "verdict": None, "error": "skipped: the time budget was spent (fixture)",
-             "timing": {}},
+            _fixture_problem(
+                "level3/decoder_layer", "accepted", 0.900, 2.500, 1.200, flops=1.1e11, nbytes=6.4e7
+            ),
+            {
+                "id": "level3/transformer_mlp",
+                "verdict": None,
+                "error": "skipped: the time budget was spent (fixture)",
+                "timing": {},
+            },
         ],
         "summary": {"note": "fixture"},
-    }  # fmt: skip
+    }
     path = tmp_path / "results.json"
     path.write_text(json.dumps(doc))
     return path
@@ -78,8 +134,14 @@ def test_html_has_charts_and_tables(results_file: Path, tmp_path: Path) -> None:
         assert m, f"{chart} missing"
         assert len(m.group(1)) > 2000  # a real picture, not a placeholder
     assert 'id="headline"' in page and 'id="ceilings"' in page and 'id="notes"' in page
-    for pid in ("level1/relu", "level1/softmax", "level1/matmul_bf16", "level2/cross_entropy", "level3/decoder_layer",
-                "level3/transformer_mlp"):  # fmt: skip
+    for pid in (
+        "level1/relu",
+        "level1/softmax",
+        "level1/matmul_bf16",
+        "level2/cross_entropy",
+        "level3/decoder_layer",
+        "level3/transformer_mlp",
+    ):
         assert f">{pid}<" in page
     assert "3000 GB/s" in page and "FIXTURE GPU" in page
     assert "3.16×" in page  # softmax vs eager
@@ -162,9 +224,14 @@ def test_shards_merge_by_problem_id(results_file: Path, tmp_path: Path) -> None:
 
 def test_untimed_results_render_without_charts(tmp_path: Path) -> None:
     """A CPU dry run of the benchmark (verdicts, no timings, no ceilings) still renders, and says why."""
-    doc = {"schema": BENCH_SCHEMA, "card": "cpu", "ceilings": {},
-           "problems": [{"id": "level1/relu", "level": 1, "verdict": "accepted", "bytes": 8.0, "flops": 0.0,
-                         "timing": {}}]}  # fmt: skip
+    doc = {
+        "schema": BENCH_SCHEMA,
+        "card": "cpu",
+        "ceilings": {},
+        "problems": [
+            {"id": "level1/relu", "level": 1, "verdict": "accepted", "bytes": 8.0, "flops": 0.0, "timing": {}}
+        ],
+    }
     path = tmp_path / "results.json"
     path.write_text(json.dumps(doc))
     html, md = tmp_path / "r.html", tmp_path / "r.md"
@@ -176,7 +243,9 @@ def test_untimed_results_render_without_charts(tmp_path: Path) -> None:
     assert "| level1/relu | – |" in md.read_text()
 
 
-def test_judge_times_custom_share_and_bandwidth_target_are_reported(results_file: Path, tmp_path: Path) -> None:
+def test_judge_times_custom_share_and_bandwidth_target_are_reported(
+    results_file: Path, tmp_path: Path
+) -> None:
     doc = json.loads(results_file.read_text())
     slow = doc["problems"][0]  # relu: memory-bound, made to reach only half the floor
     slow["candidate_ms"], slow["roofline_fraction"] = 0.2, 0.45

@@ -32,16 +32,37 @@ def _suite(tmp: Path) -> tuple[Path, Path]:
 
 
 def _cmd(problems: Path, cands: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "kernelwright", "suite", "run", str(problems), "--candidates", str(cands),
-            "--json", "--fuzz", "2", "--seeds", "1", *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "kernelwright",
+        "suite",
+        "run",
+        str(problems),
+        "--candidates",
+        str(cands),
+        "--json",
+        "--fuzz",
+        "2",
+        "--seeds",
+        "1",
+        *extra,
+    ]
 
 
-def test_sigkilled_suite_run_resumes_without_redoing_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigkilled_suite_run_resumes_without_redoing_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     problems, cands = _suite(tmp_path)
     env = {**os.environ, "KERNELWRIGHT_HOME": str(tmp_path / "home")}
     monkeypatch.setenv("KERNELWRIGHT_HOME", env["KERNELWRIGHT_HOME"])  # this process reads the same store
-    proc = subprocess.Popen(_cmd(problems, cands), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        _cmd(problems, cands),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     store = None
     deadline = time.monotonic() + 240
     done: list[dict] = []
@@ -61,8 +82,9 @@ def test_sigkilled_suite_run_resumes_without_redoing_work(tmp_path: Path, monkey
     before = {r["item_key"] for r in store.list_records()}
     assert 2 <= len(before) < 5
 
-    out = subprocess.run(_cmd(problems, cands, "--resume", run_id), env=env, capture_output=True, text=True,
-                         timeout=600)  # fmt: skip
+    out = subprocess.run(
+        _cmd(problems, cands, "--resume", run_id), env=env, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     body = json.loads(out.stdout)
     assert body["run_id"] == run_id

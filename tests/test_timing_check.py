@@ -13,8 +13,11 @@ from kernelwright.worker.clock import report_timed_call
 
 
 def _evidence(cand_ms: float, cand_interval: float, bytes_: float = 0.0) -> TimingEvidence:
-    ev = TimingEvidence(meta={"bytes": bytes_, "flops": 0.0}, plan={"warmup": 0},
-                        ceilings={"copy_bytes_per_s": 3e12, "bf16_flops_per_s": 8e14})  # fmt: skip
+    ev = TimingEvidence(
+        meta={"bytes": bytes_, "flops": 0.0},
+        plan={"warmup": 0},
+        ceilings={"copy_bytes_per_s": 3e12, "bf16_flops_per_s": 8e14},
+    )
     ev.series = {
         "eager": Series(ms=[2.0] * 10, host_ms=[2.05] * 10, intervals=[7.0] * 9),  # 5 ms around each call
         "compiled": Series(ms=[1.5] * 10),

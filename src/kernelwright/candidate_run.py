@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from kernelwright import compare
 from kernelwright.sandbox.channel import load_tensors
-from kernelwright.verdict import Category, Correctness, Reason
+from kernelwright.verdict import Category, Correctness, Reason, Severity
 from kernelwright.worker.common import Case
 
 if TYPE_CHECKING:
@@ -39,13 +39,20 @@ class RunRecord:
     reasons: list[Reason] = field(default_factory=list)
     correctness: Correctness = field(default_factory=Correctness)
 
-    def add(self, code: str, category: Category | str | None, message: str, evidence: str = "",
-            severity: str = "hard") -> None:  # fmt: skip
+    def add(
+        self,
+        code: str,
+        category: Category | str | None,
+        message: str,
+        evidence: str = "",
+        severity: Severity = "hard",
+    ) -> None:
         cat = category.value if isinstance(category, Category) else category
         if any(r.code == code and (r.message == message or code in ONCE) for r in self.reasons):
             return
-        self.reasons.append(Reason(code=code, category=cat, message=message, evidence=evidence[-2000:],
-                                   severity=severity))  # type: ignore[arg-type]  # fmt: skip
+        self.reasons.append(
+            Reason(code=code, category=cat, message=message, evidence=evidence[-2000:], severity=severity)
+        )
 
     def hard(self) -> bool:
         return any(r.severity == "hard" for r in self.reasons)
@@ -60,7 +67,11 @@ def classify_error(msg: dict) -> tuple[str, Category, str]:
     if stage in ("import", "init"):
         what = "importing the candidate" if stage == "import" else "constructing ModelNew(*get_init_inputs())"
         return "KW-C001", Category.COMPILE_ERROR, f"{what} raised {text}"
-    if module.startswith(COMPILE_ERROR_MODULES) or etype in COMPILE_ERROR_TYPES or "Error building extension" in text:
+    if (
+        module.startswith(COMPILE_ERROR_MODULES)
+        or etype in COMPILE_ERROR_TYPES
+        or "Error building extension" in text
+    ):
         return "KW-C003", Category.COMPILE_ERROR, f"a kernel failed to compile: {text}"
     if "illegal memory access" in text or "CUDA error" in text or "out of memory" in text.lower():
         return "KW-X002", Category.CRASH_OR_TIMEOUT, f"forward crashed on the device: {text}"
@@ -69,8 +80,15 @@ def classify_error(msg: dict) -> tuple[str, Category, str]:
 
 
 class CandidateSession:
-    def __init__(self, worker: Worker, run: RunRecord, cases: list[Case], expected: list[Expected],
-                 tolerance: dict | None, config: JudgeConfig) -> None:  # fmt: skip
+    def __init__(
+        self,
+        worker: Worker,
+        run: RunRecord,
+        cases: list[Case],
+        expected: list[Expected],
+        tolerance: dict | None,
+        config: JudgeConfig,
+    ) -> None:
         self.w = worker
         self.run = run
         self.cases = cases
@@ -85,7 +103,9 @@ class CandidateSession:
         self.current_case = ""
         self.c = run.correctness
 
-    def drive(self, left: Callable[[], float], timing_plan: dict | None, evidence: TimingEvidence | None) -> None:
+    def drive(
+        self, left: Callable[[], float], timing_plan: dict | None, evidence: TimingEvidence | None
+    ) -> None:
         timeout, what = self.config.compile_timeout, "starting and importing the candidate"
         while True:
             msg, payload = self.w.recv(min(timeout, left()), what)
@@ -109,9 +129,12 @@ class CandidateSession:
                 return
             elif kind == "tampered":
                 names = ", ".join(msg.get("names", []))
-                self.run.add("KW-T001", Category.TAMPERING,
-                             f"replaced {names} after the judge captured them; the judge measures and compares "
-                             "with originals captured before the candidate was imported")  # fmt: skip
+                self.run.add(
+                    "KW-T001",
+                    Category.TAMPERING,
+                    f"replaced {names} after the judge captured them; the judge measures and compares "
+                    "with originals captured before the candidate was imported",
+                )
             elif kind == "starting":
                 self.current_case = msg.get("case", "")
                 what = f"running forward on case {self.current_case}"
@@ -150,8 +173,11 @@ class CandidateSession:
         try:
             data = load_tensors(payload)
         except Exception as exc:  # noqa: BLE001 - anything but plain tensors is refused here
-            self.run.add("KW-O010", Category.WRONG_OUTPUT,
-                         f"case {exp.case.label()}: outputs are not plain tensors ({type(exc).__name__})")  # fmt: skip
+            self.run.add(
+                "KW-O010",
+                Category.WRONG_OUTPUT,
+                f"case {exp.case.label()}: outputs are not plain tensors ({type(exc).__name__})",
+            )
             return
         outputs, inputs_after = data.get("outputs", []), data.get("inputs", [])
         self.outputs[i] = outputs
@@ -159,7 +185,10 @@ class CandidateSession:
         self.launches_seen += sum(launches.values())
         self.c.custom_launches = max(self.c.custom_launches, sum(launches.values()))
         repeat, fresh = len(self.cases) - 2, len(self.cases) - 1
-        where = f"case {exp.case.label()}" + {repeat: " (repeat)", fresh: " (fresh values in reused buffers)"}.get(i, "")
+        where = f"case {exp.case.label()}" + {
+            repeat: " (repeat)",
+            fresh: " (fresh values in reused buffers)",
+        }.get(i, "")
         for m in compare.compare_outputs(exp.outputs, outputs, self.tol, where):
             self.c.max_abs_err = max(self.c.max_abs_err, m.max_abs)
             self.c.max_rel_err = max(self.c.max_rel_err, m.max_rel)
@@ -172,18 +201,25 @@ class CandidateSession:
         if changed:
             self.run.add("KW-O002", Category.INPUT_MUTATION, f"{where}: {changed}")
         if msg.get("failures"):
-            self.run.add("KW-P002", Category.REFERENCE_PASSTHROUGH,
-                         f"{where}: a custom kernel launch raised and forward still returned, so a fallback "
-                         f"path ran: {msg['failures'][0]}")  # fmt: skip
+            self.run.add(
+                "KW-P002",
+                Category.REFERENCE_PASSTHROUGH,
+                f"{where}: a custom kernel launch raised and forward still returned, so a fallback "
+                f"path ran: {msg['failures'][0]}",
+            )
         if i == repeat:
             self.c.repeat_checked = True
             first = next(j for j, e in enumerate(self.expected) if e.case == exp.case)
-            for m in compare.compare_outputs(self.outputs.get(first, []), outputs, self.tol,
-                                             f"repeat of case {exp.case.label()}"):  # fmt: skip
+            for m in compare.compare_outputs(
+                self.outputs.get(first, []), outputs, self.tol, f"repeat of case {exp.case.label()}"
+            ):
                 if not m.ok:
-                    self.run.add("KW-O003", Category.WRONG_OUTPUT,
-                                 f"the same input gave different outputs on two runs (a race or "
-                                 f"uninitialised memory): {m.message}")  # fmt: skip
+                    self.run.add(
+                        "KW-O003",
+                        Category.WRONG_OUTPUT,
+                        f"the same input gave different outputs on two runs (a race or "
+                        f"uninitialised memory): {m.message}",
+                    )
         elif i < repeat:
             if exp.case.kind == "fuzz":
                 self.c.fuzz_cases += 1
@@ -199,13 +235,18 @@ class CandidateSession:
             self.c.ablation = "output-changed"
             return
         outputs = load_tensors(payload).get("outputs", [])
-        still_right = all(m.ok for m in compare.compare_outputs(target.outputs, outputs, self.tol, "ablation"))
+        still_right = all(
+            m.ok for m in compare.compare_outputs(target.outputs, outputs, self.tol, "ablation")
+        )
         self.c.ablation = "output-unchanged" if still_right else "output-changed"
         if still_right:
-            self.run.add("KW-P001", Category.REFERENCE_PASSTHROUGH,
-                         f"with all {msg['skipped']} custom kernel launches skipped, forward still returns the "
-                         "right answer: the custom kernels do not do the work (decoy kernel or PyTorch "
-                         "passthrough)")  # fmt: skip
+            self.run.add(
+                "KW-P001",
+                Category.REFERENCE_PASSTHROUGH,
+                f"with all {msg['skipped']} custom kernel launches skipped, forward still returns the "
+                "right answer: the custom kernels do not do the work (decoy kernel or PyTorch "
+                "passthrough)",
+            )
 
     def _check_ops(self, ops: list[str]) -> None:
         """PyTorch compute ops in forward: any under --strict; all of the reference's, always.
@@ -216,24 +257,39 @@ class CandidateSession:
         so it is not caught by this.
         """
         if ops and self.config.strict:
-            self.run.add("KW-P003", Category.REFERENCE_PASSTHROUGH,
-                         "--strict: forward runs PyTorch compute ops: " + ", ".join(ops[:12]))  # fmt: skip
+            self.run.add(
+                "KW-P003",
+                Category.REFERENCE_PASSTHROUGH,
+                "--strict: forward runs PyTorch compute ops: " + ", ".join(ops[:12]),
+            )
         ref = {o.rstrip("_") for o in self.ref_ops}
         if ref and ref <= {o.rstrip("_") for o in ops}:
-            self.run.add("KW-P004", Category.REFERENCE_PASSTHROUGH,
-                         f"forward runs every PyTorch compute op the reference runs ({', '.join(sorted(ref))}): "
-                         "the answer comes from PyTorch, whatever the custom kernels add")  # fmt: skip
+            self.run.add(
+                "KW-P004",
+                Category.REFERENCE_PASSTHROUGH,
+                f"forward runs every PyTorch compute op the reference runs ({', '.join(sorted(ref))}): "
+                "the answer comes from PyTorch, whatever the custom kernels add",
+            )
 
     def _finish(self) -> None:
         wrong = list(dict.fromkeys(self.wrong_cases))
         if len(wrong) > 2:
-            self.run.add("KW-O001", Category.WRONG_OUTPUT,
-                         f"wrong on {len(wrong)} of {len(self.cases)} checked cases (the repeat and the fresh-values case included): {', '.join(wrong[:12])}")  # fmt: skip
+            self.run.add(
+                "KW-O001",
+                Category.WRONG_OUTPUT,
+                f"wrong on {len(wrong)} of {len(self.cases)} checked cases (the repeat and the fresh-values case included): {', '.join(wrong[:12])}",
+            )
         if self.launches_seen == 0:
-            self.run.add("KW-P000", Category.REFERENCE_PASSTHROUGH,
-                         "no custom kernel (a Triton launch or a load_inline function) ran in forward: "
-                         "the output came from PyTorch")  # fmt: skip
+            self.run.add(
+                "KW-P000",
+                Category.REFERENCE_PASSTHROUGH,
+                "no custom kernel (a Triton launch or a load_inline function) ran in forward: "
+                "the output came from PyTorch",
+            )
         elif self.c.ablation == "no-custom-kernel":
-            self.run.add("KW-P000", Category.REFERENCE_PASSTHROUGH,
-                         "no custom kernel ran on the ablation case although kernels ran on other cases: "
-                         "forward skips its kernels on some calls (a cache or a branch), and PyTorch answers")  # fmt: skip
+            self.run.add(
+                "KW-P000",
+                Category.REFERENCE_PASSTHROUGH,
+                "no custom kernel ran on the ablation case although kernels ran on other cases: "
+                "forward skips its kernels on some calls (a cache or a branch), and PyTorch answers",
+            )

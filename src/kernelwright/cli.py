@@ -35,7 +35,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-suite_app = typer.Typer(help="Bundled and user suites: list problems, judge many candidates.", no_args_is_help=True)
+suite_app = typer.Typer(
+    help="Bundled and user suites: list problems, judge many candidates.", no_args_is_help=True
+)
 app.add_typer(suite_app, name="suite")
 
 
@@ -74,13 +76,26 @@ def _store(no_store: bool, db: str | None) -> Any:
         raise BadInput(f"cannot open the store ({db or 'KERNELWRIGHT_DB / default'}): {exc}") from exc
 
 
-def _record(store: Any, verdict: Verdict, problem_source: str, candidate_source: str, run_id: str | None = None,
-            item_key: str | None = None, origin: dict | None = None) -> dict:  # fmt: skip
+def _record(
+    store: Any,
+    verdict: Verdict,
+    problem_source: str,
+    candidate_source: str,
+    run_id: str | None = None,
+    item_key: str | None = None,
+    origin: dict | None = None,
+) -> dict:
     body = verdict.to_json_dict()
     if store is None:
         return body
-    rec = store.record_verdict(verdict, problem_source=problem_source, candidate_source=candidate_source,
-                               origin=origin or {"kind": "file"}, run_id=run_id, item_key=item_key)  # fmt: skip
+    rec = store.record_verdict(
+        verdict,
+        problem_source=problem_source,
+        candidate_source=candidate_source,
+        origin=origin or {"kind": "file"},
+        run_id=run_id,
+        item_key=item_key,
+    )
     # The signed record: every contract field plus record_id, problem_sha256, provenance, signature and
     # public_key, so `kernelwright verdict check` verifies exactly what was printed.
     return dict(rec.verdict)
@@ -88,7 +103,9 @@ def _record(store: Any, verdict: Verdict, problem_source: str, candidate_source:
 
 @app.command(epilog="Exit status: 0 accepted, 1 rejected or skipped, 2 bad invocation.")
 def verify(
-    problem: Annotated[Path, typer.Argument(help="KernelBench-format problem file (class Model, get_inputs, ...)")],
+    problem: Annotated[
+        Path, typer.Argument(help="KernelBench-format problem file (class Model, get_inputs, ...)")
+    ],
     candidate: Annotated[Path, typer.Argument(help="Candidate file defining class ModelNew")],
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one verdict JSON object")] = False,
     seeds: Annotated[int | None, typer.Option(help="Benchmark-size seeds to check (default 5)")] = None,
@@ -98,11 +115,15 @@ def verify(
     device: Annotated[str | None, typer.Option(help="auto | cpu | cuda")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with a [judge] table")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the verdict")] = False,
-    db: Annotated[str | None, typer.Option(help="SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)")
+    ] = None,
 ) -> None:
     """Judge one candidate kernel against a PyTorch reference."""
     try:
-        cfg = build_config(config, seeds=seeds, fuzz=fuzz, timeout=timeout, strict=strict or None, device=device)
+        cfg = build_config(
+            config, seeds=seeds, fuzz=fuzz, timeout=timeout, strict=strict or None, device=device
+        )
         store = _store(no_store, db)
         verdict = judge(problem, candidate, cfg)
         body = _record(store, verdict, problem.read_text(), candidate.read_text())
@@ -126,7 +147,9 @@ def suite_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
     specs = discover(bundled_dir())
     if as_json:
-        sys.stdout.write(json.dumps([{"id": s.id, "path": str(s.path), "title": s.title} for s in specs]) + "\n")
+        sys.stdout.write(
+            json.dumps([{"id": s.id, "path": str(s.path), "title": s.title} for s in specs]) + "\n"
+        )
         return
     table = Table(title=f"bundled suite: {bundled_dir()}", title_justify="left")
     for col in ("problem", "title", "fuzz"):
@@ -138,19 +161,26 @@ def suite_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
 @suite_app.command("run", epilog="Exit status: 0 when every candidate is accepted, 1 otherwise, 2 bad input.")
 def suite_run(
-    problems_dir: Annotated[Path, typer.Argument(help="Problems in KernelBench layout (level folders allowed)")],
+    problems_dir: Annotated[
+        Path, typer.Argument(help="Problems in KernelBench layout (level folders allowed)")
+    ],
     candidates: Annotated[Path, typer.Option(help="Candidates as <problem-stem>.py or <problem-stem>/*.py")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one kernelwright.suite/1 JSON object")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one kernelwright.suite/1 JSON object")
+    ] = False,
     jobs: Annotated[int, typer.Option(help="Candidates judged in parallel")] = 1,
     executor: Annotated[str, typer.Option(help="local (default) | ray")] = "local",
-    ray_address: Annotated[str | None, typer.Option("--ray-address",
-                                                    help="Ray cluster (default: start a local one)")] = None,  # fmt: skip
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster (default: start a local one)")
+    ] = None,
     seeds: Annotated[int | None, typer.Option()] = None,
     fuzz: Annotated[int | None, typer.Option()] = None,
     timeout: Annotated[float | None, typer.Option()] = None,
     device: Annotated[str | None, typer.Option()] = None,
     config: Annotated[Path | None, typer.Option()] = None,
-    resume: Annotated[str | None, typer.Option(help="Continue run RUN_ID without redoing finished work")] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue run RUN_ID without redoing finished work")
+    ] = None,
     no_store: Annotated[bool, typer.Option("--no-store")] = False,
     db: Annotated[str | None, typer.Option()] = None,
 ) -> None:
@@ -159,8 +189,17 @@ def suite_run(
 
     try:
         cfg = build_config(config, seeds=seeds, fuzz=fuzz, timeout=timeout, device=device)
-        code = run_suite_command(problems_dir, candidates, cfg, as_json=as_json, jobs=jobs, executor=executor,
-                                 resume=resume, store=_store(no_store, db), ray_address=ray_address)  # fmt: skip
+        code = run_suite_command(
+            problems_dir,
+            candidates,
+            cfg,
+            as_json=as_json,
+            jobs=jobs,
+            executor=executor,
+            resume=resume,
+            store=_store(no_store, db),
+            ray_address=ray_address,
+        )
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
@@ -168,8 +207,12 @@ def suite_run(
 
 @app.command()
 def demo(
-    examples: Annotated[Path, typer.Option(help="Folder of example candidates for level1/relu")] = Path("examples"),
-    recording: Annotated[Path, typer.Option(help="Recorded agent session to replay")] = Path("recordings/relu-demo"),
+    examples: Annotated[Path, typer.Option(help="Folder of example candidates for level1/relu")] = Path(
+        "examples"
+    ),
+    recording: Annotated[Path, typer.Option(help="Recorded agent session to replay")] = Path(
+        "recordings/relu-demo"
+    ),
     no_store: Annotated[bool, typer.Option("--no-store")] = False,
 ) -> None:
     """The README demo: judge the examples here, store the verdicts, replay a recorded agent session."""
@@ -188,7 +231,9 @@ def demo(
     cfg = JudgeConfig()
     rows: list[tuple[str, str, Verdict | None, str | None]] = []
     out = console()
-    out.print(f"[bold]1. Judging the examples against {problem.name}[/] (CPU: Triton interpreter, correctness only)")
+    out.print(
+        f"[bold]1. Judging the examples against {problem.name}[/] (CPU: Triton interpreter, correctness only)"
+    )
     for cand in sorted(examples.glob("relu_*.py")):
         with out.status(f"judging {cand.name}…"):
             try:
@@ -203,17 +248,32 @@ def demo(
     if store is not None:
         out.print(f"[dim]verdicts signed and stored in {store.url}; see `kernelwright kb list`[/]")
     if recording.is_dir():
-        out.print(f"\n[bold]2. Replaying the recorded agent session {recording}[/] "
-                  "(scripted, recorded against a local fake server; see its README)")  # fmt: skip
+        out.print(
+            f"\n[bold]2. Replaying the recorded agent session {recording}[/] "
+            "(scripted, recorded against a local fake server; see its README)"
+        )
         with tempfile.TemporaryDirectory(prefix="kw-demo-") as tmp:
-            cmd = [sys.executable, "-m", "kernelwright", "optimize", str(problem), "--provider", "replay",
-                   "--replay", str(recording), "--out", tmp] + (["--no-store"] if no_store else [])  # fmt: skip
+            cmd = [
+                sys.executable,
+                "-m",
+                "kernelwright",
+                "optimize",
+                str(problem),
+                "--provider",
+                "replay",
+                "--replay",
+                str(recording),
+                "--out",
+                tmp,
+            ] + (["--no-store"] if no_store else [])
             code = subprocess.run(cmd).returncode
             summary = Path(tmp) / "summary.json"
             if summary.exists():
                 data = json.loads(summary.read_text())
-                out.print(f"agent session: status {data.get('status')}, turns {data.get('turns')}, "
-                          f"failure counts {data.get('failure_counts', data.get('failures'))}")  # fmt: skip
+                out.print(
+                    f"agent session: status {data.get('status')}, turns {data.get('turns')}, "
+                    f"failure counts {data.get('failure_counts', data.get('failures'))}"
+                )
             if code not in (0, 1):
                 raise typer.Exit(code)
     else:
@@ -221,7 +281,9 @@ def demo(
 
 
 @app.command()
-def guard(candidate: Annotated[Path, typer.Argument()], as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def guard(
+    candidate: Annotated[Path, typer.Argument()], as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Run only the static guard on a candidate and list its findings."""
     from kernelwright.guard import scan
 

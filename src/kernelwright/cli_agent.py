@@ -54,8 +54,13 @@ def _open_store(no_store: bool, db: str | None) -> Any:
 # Options shared by both commands (typer needs them spelled out per function).
 ProviderOpt = Annotated[str | None, Opt("--provider", help="openai | anthropic | replay (default openai)")]
 ModelOpt = Annotated[str | None, Opt("--model", help="Model name as the server knows it")]
-BaseUrlOpt = Annotated[str | None, Opt("--base-url", help="OpenAI-compatible /v1 URL (vLLM, SGLang, Ollama, "
-                                       "llama.cpp) or another Anthropic host")]  # fmt: skip
+BaseUrlOpt = Annotated[
+    str | None,
+    Opt(
+        "--base-url",
+        help="OpenAI-compatible /v1 URL (vLLM, SGLang, Ollama, llama.cpp) or another Anthropic host",
+    ),
+]
 StrategyOpt = Annotated[str | None, Opt("--strategy", help="refine | best-of-n | evolve (default refine)")]
 SamplesOpt = Annotated[
     int | None, Opt("--samples", help="Candidates per round, judged in parallel (default 1)")
@@ -98,16 +103,39 @@ JsonOpt = Annotated[bool, Opt("--json", help="Print the summary as one JSON obje
 
 def optimize(
     problem: Annotated[Path, typer.Argument(help="KernelBench-format problem file")],
-    out: Annotated[Path, Opt("--out", help="Run folder: best.py, trajectory.jsonl, summary.json")] = Path("kw-run"),
-    provider: ProviderOpt = None, model: ModelOpt = None, base_url: BaseUrlOpt = None, strategy: StrategyOpt = None,
-    samples: SamplesOpt = None, max_turns: TurnsOpt = None, max_tokens: TokensOpt = None, max_cost: CostOpt = None,
-    max_time: TimeOpt = None, target: TargetOpt = None, patience: PatienceOpt = None, temperature: TempOpt = None,
-    max_output_tokens: OutTokOpt = None, max_retries: RetriesOpt = None, retry_delay: DelayOpt = None,
-    price_in: PriceInOpt = None, price_out: PriceOutOpt = None, record: RecordOpt = None, replay: ReplayOpt = None,
-    no_stream: NoStreamOpt = False, knowledge: KnowOpt = None, judge_jobs: JobsOpt = None, seeds: SeedsOpt = None,
-    fuzz: FuzzOpt = None, device: DeviceOpt = None, config: ConfigOpt = None, no_store: NoStoreOpt = False,
-    db: DbOpt = None, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    out: Annotated[Path, Opt("--out", help="Run folder: best.py, trajectory.jsonl, summary.json")] = Path(
+        "kw-run"
+    ),
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    strategy: StrategyOpt = None,
+    samples: SamplesOpt = None,
+    max_turns: TurnsOpt = None,
+    max_tokens: TokensOpt = None,
+    max_cost: CostOpt = None,
+    max_time: TimeOpt = None,
+    target: TargetOpt = None,
+    patience: PatienceOpt = None,
+    temperature: TempOpt = None,
+    max_output_tokens: OutTokOpt = None,
+    max_retries: RetriesOpt = None,
+    retry_delay: DelayOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
+    no_stream: NoStreamOpt = False,
+    knowledge: KnowOpt = None,
+    judge_jobs: JobsOpt = None,
+    seeds: SeedsOpt = None,
+    fuzz: FuzzOpt = None,
+    device: DeviceOpt = None,
+    config: ConfigOpt = None,
+    no_store: NoStoreOpt = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Drive an LLM to write a kernel for PROBLEM; judge every candidate; keep the best accepted one."""
     from kernelwright.agent.loop import Session
     from kernelwright.agent.report import attempt_line, summary_table
@@ -124,13 +152,34 @@ def optimize(
             err.print(f"[yellow]note:[/] {payload}", markup=True)
 
     try:
-        agent_cfg, judge_cfg = _common(config, {"seeds": seeds, "fuzz": fuzz, "device": device}, {
-            "provider": provider, "model": model, "base_url": base_url, "strategy": strategy, "samples": samples,
-            "max_turns": max_turns, "max_tokens": max_tokens, "max_cost": max_cost, "max_time": max_time,
-            "target": target, "patience": patience, "temperature": temperature,
-            "max_output_tokens": max_output_tokens, "max_retries": max_retries, "retry_base_delay": retry_delay,
-            "price_in": price_in, "price_out": price_out, "record": record, "replay": replay,
-            "stream": False if no_stream else None, "knowledge": knowledge, "judge_jobs": judge_jobs})  # fmt: skip
+        agent_cfg, judge_cfg = _common(
+            config,
+            {"seeds": seeds, "fuzz": fuzz, "device": device},
+            {
+                "provider": provider,
+                "model": model,
+                "base_url": base_url,
+                "strategy": strategy,
+                "samples": samples,
+                "max_turns": max_turns,
+                "max_tokens": max_tokens,
+                "max_cost": max_cost,
+                "max_time": max_time,
+                "target": target,
+                "patience": patience,
+                "temperature": temperature,
+                "max_output_tokens": max_output_tokens,
+                "max_retries": max_retries,
+                "retry_base_delay": retry_delay,
+                "price_in": price_in,
+                "price_out": price_out,
+                "record": record,
+                "replay": replay,
+                "stream": False if no_stream else None,
+                "knowledge": knowledge,
+                "judge_jobs": judge_jobs,
+            },
+        )
         store = _open_store(no_store, db)
         session = Session(problem, out, agent_cfg, judge_cfg, store, listener=listener)
         err.print(
@@ -149,17 +198,42 @@ def optimize(
 
 
 def optimize_suite(
-    problems_dir: Annotated[Path, typer.Argument(help="Problems in KernelBench layout (level folders allowed)")],
-    out: Annotated[Path, Opt("--out", help="One run folder per problem, plus suite_summary.json")] = Path("kw-suite"),
-    provider: ProviderOpt = None, model: ModelOpt = None, base_url: BaseUrlOpt = None, strategy: StrategyOpt = None,
-    samples: SamplesOpt = None, max_turns: TurnsOpt = None, max_tokens: TokensOpt = None, max_cost: CostOpt = None,
-    max_time: TimeOpt = None, target: TargetOpt = None, patience: PatienceOpt = None, temperature: TempOpt = None,
-    max_output_tokens: OutTokOpt = None, max_retries: RetriesOpt = None, retry_delay: DelayOpt = None,
-    price_in: PriceInOpt = None, price_out: PriceOutOpt = None, record: RecordOpt = None, replay: ReplayOpt = None,
-    no_stream: NoStreamOpt = False, knowledge: KnowOpt = None, judge_jobs: JobsOpt = None, seeds: SeedsOpt = None,
-    fuzz: FuzzOpt = None, device: DeviceOpt = None, config: ConfigOpt = None, no_store: NoStoreOpt = False,
-    db: DbOpt = None, as_json: JsonOpt = False,
-) -> None:  # fmt: skip
+    problems_dir: Annotated[
+        Path, typer.Argument(help="Problems in KernelBench layout (level folders allowed)")
+    ],
+    out: Annotated[Path, Opt("--out", help="One run folder per problem, plus suite_summary.json")] = Path(
+        "kw-suite"
+    ),
+    provider: ProviderOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    strategy: StrategyOpt = None,
+    samples: SamplesOpt = None,
+    max_turns: TurnsOpt = None,
+    max_tokens: TokensOpt = None,
+    max_cost: CostOpt = None,
+    max_time: TimeOpt = None,
+    target: TargetOpt = None,
+    patience: PatienceOpt = None,
+    temperature: TempOpt = None,
+    max_output_tokens: OutTokOpt = None,
+    max_retries: RetriesOpt = None,
+    retry_delay: DelayOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
+    no_stream: NoStreamOpt = False,
+    knowledge: KnowOpt = None,
+    judge_jobs: JobsOpt = None,
+    seeds: SeedsOpt = None,
+    fuzz: FuzzOpt = None,
+    device: DeviceOpt = None,
+    config: ConfigOpt = None,
+    no_store: NoStoreOpt = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Run `optimize` on every problem of a folder; print a fast_p table and the failure taxonomy.
 
     Budgets (--max-turns, --max-tokens, --max-cost, --max-time) apply per problem. With --record or
@@ -170,13 +244,34 @@ def optimize_suite(
     from kernelwright.render import console
 
     try:
-        agent_cfg, judge_cfg = _common(config, {"seeds": seeds, "fuzz": fuzz, "device": device}, {
-            "provider": provider, "model": model, "base_url": base_url, "strategy": strategy, "samples": samples,
-            "max_turns": max_turns, "max_tokens": max_tokens, "max_cost": max_cost, "max_time": max_time,
-            "target": target, "patience": patience, "temperature": temperature,
-            "max_output_tokens": max_output_tokens, "max_retries": max_retries, "retry_base_delay": retry_delay,
-            "price_in": price_in, "price_out": price_out, "record": record, "replay": replay,
-            "stream": False if no_stream else None, "knowledge": knowledge, "judge_jobs": judge_jobs})  # fmt: skip
+        agent_cfg, judge_cfg = _common(
+            config,
+            {"seeds": seeds, "fuzz": fuzz, "device": device},
+            {
+                "provider": provider,
+                "model": model,
+                "base_url": base_url,
+                "strategy": strategy,
+                "samples": samples,
+                "max_turns": max_turns,
+                "max_tokens": max_tokens,
+                "max_cost": max_cost,
+                "max_time": max_time,
+                "target": target,
+                "patience": patience,
+                "temperature": temperature,
+                "max_output_tokens": max_output_tokens,
+                "max_retries": max_retries,
+                "retry_base_delay": retry_delay,
+                "price_in": price_in,
+                "price_out": price_out,
+                "record": record,
+                "replay": replay,
+                "stream": False if no_stream else None,
+                "knowledge": knowledge,
+                "judge_jobs": judge_jobs,
+            },
+        )
         if not problems_dir.is_dir():
             raise BadInput(f"problems directory not found: {problems_dir}")
         store = _open_store(no_store, db)

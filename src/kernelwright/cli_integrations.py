@@ -47,11 +47,11 @@ def init_task_command(
         typer.Option(
             help="Python expression for example inputs, e.g. '[torch.randn(16, 1024)]' (evaluated in SOURCE)"
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     example_inputs: Annotated[
         str | None,
         typer.Option(help="Function in SOURCE returning example inputs (default: SOURCE's get_inputs)"),
-    ] = None,  # fmt: skip
+    ] = None,
     init_inputs: Annotated[
         str | None, typer.Option(help="Constructor arguments of a module, e.g. '[1024]'")
     ] = None,
@@ -66,20 +66,30 @@ def init_task_command(
     from kernelwright.init_task import init_task
 
     try:
-        report = init_task(source, entry, out, inputs=inputs, example_inputs=example_inputs,
-                           init_inputs=init_inputs, fuzz=fuzz)  # fmt: skip
+        report = init_task(
+            source,
+            entry,
+            out,
+            inputs=inputs,
+            example_inputs=example_inputs,
+            init_inputs=init_inputs,
+            fuzz=fuzz,
+        )
     except KernelwrightError as exc:
         raise _fail(str(exc)) from None
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
         return
-    shapes = ", ".join(f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else "literal"
-                       for s in report["inputs"])  # fmt: skip
+    shapes = ", ".join(
+        f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else "literal" for s in report["inputs"]
+    )
     fuzz_note = (
         f"{len(report['fuzz_checked'])} fuzz cases checked" if report["has_fuzz"] else "no fuzz inputs"
     )
-    sys.stdout.write(f"wrote {report['out']}: inputs [{shapes}], {fuzz_note}\n"
-                     f"next: kernelwright verify {report['out']} YOUR_KERNEL.py\n")  # fmt: skip
+    sys.stdout.write(
+        f"wrote {report['out']}: inputs [{shapes}], {fuzz_note}\n"
+        f"next: kernelwright verify {report['out']} YOUR_KERNEL.py\n"
+    )
 
 
 def mount(app: typer.Typer) -> None:

@@ -85,11 +85,15 @@ def compare_tensor(expected: torch.Tensor, actual: object, tol: Tolerance, where
     return Mismatch(False, msg, max_abs, max_rel, rel_rms, n_bad, firsts)
 
 
-def compare_outputs(expected: list[torch.Tensor], actual: list, override: dict | None, where: str) -> list[Mismatch]:
+def compare_outputs(
+    expected: list[torch.Tensor], actual: list, override: dict | None, where: str
+) -> list[Mismatch]:
     if len(actual) != len(expected):
         return [Mismatch(False, f"{where}: {len(actual)} outputs, expected {len(expected)}")]
     return [
-        compare_tensor(e, a, resolve(e.dtype, override), f"{where} output {i}" if len(expected) > 1 else where)
+        compare_tensor(
+            e, a, resolve(e.dtype, override), f"{where} output {i}" if len(expected) > 1 else where
+        )
         for i, (e, a) in enumerate(zip(expected, actual, strict=True))
     ]
 
@@ -101,7 +105,11 @@ def inputs_unchanged(original: list, after: list) -> str:
             continue
         if type(a) is not torch.Tensor or a.shape != o.shape or a.dtype != o.dtype:
             return f"input {i} was replaced or reshaped"
-        same = torch.equal(torch.nan_to_num(o, nan=0.0), torch.nan_to_num(a, nan=0.0)) if o.is_floating_point() else torch.equal(o, a)
+        same = (
+            torch.equal(torch.nan_to_num(o, nan=0.0), torch.nan_to_num(a, nan=0.0))
+            if o.is_floating_point()
+            else torch.equal(o, a)
+        )
         if not same or (o.is_floating_point() and not torch.equal(torch.isnan(o), torch.isnan(a))):
             changed = int((o != a).sum()) if o.numel() else 0
             return f"input {i} was modified in place ({changed} of {o.numel()} elements changed)"

@@ -43,8 +43,14 @@ def _run_probe(args: list[str], *, cwd: Path, timeout: float, what: str) -> dict
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         try:
-            proc = subprocess.run([sys.executable, "-m", "kernelwright.init_task", *args, "--answer", str(out)],
-                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)  # fmt: skip
+            proc = subprocess.run(
+                [sys.executable, "-m", "kernelwright.init_task", *args, "--answer", str(out)],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as exc:
             raise BadInput(f"{what} did not finish within {timeout:.0f} s") from exc
         if out.is_file():
@@ -62,8 +68,12 @@ def describe_problem(problem: str | Path, fuzz: int = 8, timeout: float = PROBE_
 
     spec = load_problem(problem)
     with tempfile.TemporaryDirectory(prefix="kw-describe-") as cwd:
-        info = _run_probe(["describe", str(spec.path), "--fuzz", str(fuzz)], cwd=Path(cwd), timeout=timeout,
-                          what=f"describing problem {spec.path}")  # fmt: skip
+        info = _run_probe(
+            ["describe", str(spec.path), "--fuzz", str(fuzz)],
+            cwd=Path(cwd),
+            timeout=timeout,
+            what=f"describing problem {spec.path}",
+        )
     return {
         "problem": spec.id,
         "path": str(spec.path),
@@ -147,8 +157,17 @@ def batched_inputs(specs: list[dict[str, Any]]) -> tuple[int | None, list[bool]]
     return batch, [s["kind"] == "tensor" and bool(s["shape"]) and s["shape"][0] == batch for s in specs]
 
 
-def render_task(source: str, tree: ast.Module, source_path: Path, entry: str, kind: str, specs: list[dict],
-                init_expr: str, factory: str, fuzz: bool) -> str:  # fmt: skip
+def render_task(
+    source: str,
+    tree: ast.Module,
+    source_path: Path,
+    entry: str,
+    kind: str,
+    specs: list[dict],
+    init_expr: str,
+    factory: str,
+    fuzz: bool,
+) -> str:
     """The problem file's text (pure: no user code runs here)."""
     body, future = _strip_main_and_future(source, tree)
     batch, batched = batched_inputs(specs)
@@ -160,33 +179,49 @@ def render_task(source: str, tree: ast.Module, source_path: Path, entry: str, ki
         f"{s['dtype']}{tuple(s['shape'])}" if s["kind"] == "tensor" else s["repr"] for s in specs
     )
     sha = hashlib.sha256(source.encode()).hexdigest()[:12]
-    head = [f'"""{entry} from {source_path.name}, as a KernelBench task',
-            "",
-            f"Made by `kernelwright init-task {source_path.name} --entry {entry}` from {source_path} "
-            f"(sha256 {sha}...).",
-            f"Inputs described from {factory}: [{described}].",
-            "The user's source is inlined below unchanged (minus `if __name__ == '__main__'` blocks);",
-            "the task definitions after it take precedence over any of the same name above.",
-            '"""', ""]  # fmt: skip
+    head = [
+        f'"""{entry} from {source_path.name}, as a KernelBench task',
+        "",
+        f"Made by `kernelwright init-task {source_path.name} --entry {entry}` from {source_path} "
+        f"(sha256 {sha}...).",
+        f"Inputs described from {factory}: [{described}].",
+        "The user's source is inlined below unchanged (minus `if __name__ == '__main__'` blocks);",
+        "the task definitions after it take precedence over any of the same name above.",
+        '"""',
+        "",
+    ]
     out = head + future + ([""] if future else [])
-    out += ["# ---- user source " + "-" * 80, body, "# ---- kernelwright task " + "-" * 74,
-            "import torch  # noqa: E402", "from torch import nn  # noqa: E402", "", ""]  # fmt: skip
+    out += [
+        "# ---- user source " + "-" * 80,
+        body,
+        "# ---- kernelwright task " + "-" * 74,
+        "import torch  # noqa: E402",
+        "from torch import nn  # noqa: E402",
+        "",
+        "",
+    ]
     node = _top_level(tree)[entry]
     if kind == "function":
         assert isinstance(node, ast.FunctionDef)
-        out += ["class Model(nn.Module):",
-                f'    """The reference: `{entry}` from {source_path.name}, as a module."""',
-                "",
-                "    def __init__(self) -> None:",
-                "        super().__init__()",
-                "",
-                f"    def forward({_signature(node.args)}):",
-                f"        return {entry}({_call_args(node.args)})",
-                "", ""]  # fmt: skip
+        out += [
+            "class Model(nn.Module):",
+            f'    """The reference: `{entry}` from {source_path.name}, as a module."""',
+            "",
+            "    def __init__(self) -> None:",
+            "        super().__init__()",
+            "",
+            f"    def forward({_signature(node.args)}):",
+            f"        return {entry}({_call_args(node.args)})",
+            "",
+            "",
+        ]
     elif entry != "Model":
-        out += [f"class Model({entry}):",
-                f'    """The reference: `{entry}` from {source_path.name}, unchanged (same constructor)."""',
-                "", ""]  # fmt: skip
+        out += [
+            f"class Model({entry}):",
+            f'    """The reference: `{entry}` from {source_path.name}, unchanged (same constructor)."""',
+            "",
+            "",
+        ]
     init = init_expr if isinstance(ast.parse(init_expr, mode="eval").body, ast.List) else f"list({init_expr})"
     out += ["def get_init_inputs() -> list:", f"    return {init}", "", ""]
     arg = "batch: int" if batch is not None else ""
@@ -196,16 +231,28 @@ def render_task(source: str, tree: ast.Module, source_path: Path, entry: str, ki
     call = f"_task_inputs({batch})" if batch is not None else "_task_inputs()"
     out += ["def get_inputs() -> list:", f"    return {call}", "", ""]
     if fuzz and batch is not None:
-        out += [f"_FUZZ_BATCHES = {FUZZ_BATCHES!r}  # leading-dimension sizes; other dimensions as in get_inputs",
-                "", "",
-                "def get_fuzz_inputs(seed: int) -> list:",
-                "    return _task_inputs(_FUZZ_BATCHES[seed % len(_FUZZ_BATCHES)])", ""]  # fmt: skip
+        out += [
+            f"_FUZZ_BATCHES = {FUZZ_BATCHES!r}  # leading-dimension sizes; other dimensions as in get_inputs",
+            "",
+            "",
+            "def get_fuzz_inputs(seed: int) -> list:",
+            "    return _task_inputs(_FUZZ_BATCHES[seed % len(_FUZZ_BATCHES)])",
+            "",
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
-def init_task(source_path: str | Path, entry: str, out: str | Path, *, inputs: str | None = None,
-              example_inputs: str | None = None, init_inputs: str | None = None, fuzz: bool = True,
-              timeout: float = PROBE_TIMEOUT_S) -> dict[str, Any]:  # fmt: skip
+def init_task(
+    source_path: str | Path,
+    entry: str,
+    out: str | Path,
+    *,
+    inputs: str | None = None,
+    example_inputs: str | None = None,
+    init_inputs: str | None = None,
+    fuzz: bool = True,
+    timeout: float = PROBE_TIMEOUT_S,
+) -> dict[str, Any]:
     """Write a validated KernelBench problem to ``out``; BadInput (one line) for anything unusable."""
     src = Path(source_path)
     if not src.is_file():
@@ -265,8 +312,9 @@ def _validate_and_write(text: str, out: Path, timeout: float) -> dict[str, Any]:
         spec = load_problem(draft)
         run_dir = Path(tmp) / "run"
         run_dir.mkdir()  # an empty cwd: the user's sibling modules are as unreachable as in the judge
-        report = _run_probe(["validate", str(draft)], cwd=run_dir, timeout=timeout,
-                            what="running the generated reference")  # fmt: skip
+        report = _run_probe(
+            ["validate", str(draft)], cwd=run_dir, timeout=timeout, what="running the generated reference"
+        )
     out.write_text(text, encoding="utf-8")
     return {"out": str(out), "problem": spec.id, "has_fuzz": spec.has_fuzz, **report}
 
@@ -296,8 +344,12 @@ def tensor_spec(value: Any, values: bool = False) -> dict[str, Any]:
     import torch
 
     if isinstance(value, torch.Tensor):
-        spec: dict[str, Any] = {"kind": "tensor", "shape": list(value.shape),
-                                "dtype": str(value.dtype).removeprefix("torch."), "family": _family(value.dtype)}  # fmt: skip
+        spec: dict[str, Any] = {
+            "kind": "tensor",
+            "shape": list(value.shape),
+            "dtype": str(value.dtype).removeprefix("torch."),
+            "family": _family(value.dtype),
+        }
         if values and value.numel() and value.device.type != "meta" and spec["family"] in ("int", "float"):
             flat = value.detach().reshape(-1)
             if spec["family"] == "float" and not value.dtype.is_complex:
@@ -366,8 +418,10 @@ def _validate(args: Any) -> dict[str, Any]:
                 outputs = flatten_outputs(model(*inputs))
         except Exception as exc:  # noqa: BLE001 - said to the user with the shapes that broke it
             shapes = [tuple(t.shape) for t in inputs if isinstance(t, torch.Tensor)]
-            raise RuntimeError(f"the reference fails on fuzz inputs {shapes}: {type(exc).__name__}: {exc}; "
-                               "pass --no-fuzz, or write get_fuzz_inputs yourself") from None  # fmt: skip
+            raise RuntimeError(
+                f"the reference fails on fuzz inputs {shapes}: {type(exc).__name__}: {exc}; "
+                "pass --no-fuzz, or write get_fuzz_inputs yourself"
+            ) from None
         if not all(isinstance(o, torch.Tensor) for o in outputs):
             raise RuntimeError("forward must return tensors (or tuples of tensors) for the judge to compare")
         checked.append([tensor_spec(t)["shape"] for t in inputs if isinstance(t, torch.Tensor)])
@@ -381,12 +435,21 @@ def hardware_card() -> dict[str, Any]:
     from kernelwright.environment import cuda_available
 
     if not cuda_available():
-        return {"device": "CPU interpreter", "timing": False,
-                "note": "no CUDA GPU: Triton runs under TRITON_INTERPRET=1; correctness only, timing is null"}  # fmt: skip
+        return {
+            "device": "CPU interpreter",
+            "timing": False,
+            "note": "no CUDA GPU: Triton runs under TRITON_INTERPRET=1; correctness only, timing is null",
+        }
     props = torch.cuda.get_device_properties(0)
-    return {"device": props.name, "timing": True, "sms": props.multi_processor_count,
-            "l2_cache_bytes": int(getattr(props, "L2_cache_size", 0) or 0), "memory_bytes": props.total_memory,
-            "compute_capability": f"{props.major}.{props.minor}", "gpu_count": torch.cuda.device_count()}  # fmt: skip
+    return {
+        "device": props.name,
+        "timing": True,
+        "sms": props.multi_processor_count,
+        "l2_cache_bytes": int(getattr(props, "L2_cache_size", 0) or 0),
+        "memory_bytes": props.total_memory,
+        "compute_capability": f"{props.major}.{props.minor}",
+        "gpu_count": torch.cuda.device_count(),
+    }
 
 
 def _describe(args: Any) -> dict[str, Any]:
@@ -409,8 +472,10 @@ def _describe(args: Any) -> dict[str, Any]:
         try:
             model = problem.Model(*init)
             outputs = [tensor_spec(o) for o in flatten_outputs(model(*inputs))]
-            params = [{"name": n, "shape": list(p.shape), "dtype": str(p.dtype).removeprefix("torch.")}
-                      for n, p in model.state_dict().items()]  # fmt: skip
+            params = [
+                {"name": n, "shape": list(p.shape), "dtype": str(p.dtype).removeprefix("torch.")}
+                for n, p in model.state_dict().items()
+            ]
             note = None
         except Exception as exc:  # noqa: BLE001 - some ops have no meta kernel; shapes of inputs still help
             outputs, params, note = (
@@ -425,9 +490,18 @@ def _describe(args: Any) -> dict[str, Any]:
         d: dataclasses.asdict(tolerances.resolve(getattr(torch, d), override)) for d in dict.fromkeys(dtypes)
     }
     numel = sum(int(t.numel()) for t in inputs if isinstance(t, torch.Tensor))
-    return {"init_inputs": [tensor_spec(v) for v in init], "inputs": [tensor_spec(v) for v in inputs],
-            "input_numel": numel, "fuzz_cases": fuzz, "outputs": outputs, "parameters": params,
-            "tolerance": tol, "tolerance_override": override, "note": note, "hardware": hardware_card()}  # fmt: skip
+    return {
+        "init_inputs": [tensor_spec(v) for v in init],
+        "inputs": [tensor_spec(v) for v in inputs],
+        "input_numel": numel,
+        "fuzz_cases": fuzz,
+        "outputs": outputs,
+        "parameters": params,
+        "tolerance": tol,
+        "tolerance_override": override,
+        "note": note,
+        "hardware": hardware_card(),
+    }
 
 
 def _main(argv: list[str]) -> int:

@@ -80,8 +80,12 @@ def candidate_language(source: str) -> str:
     return "pytorch"
 
 
-def judge(problem: str | Path | ProblemSpec, candidate: str | Path, config: JudgeConfig | None = None,
-          problem_id: str | None = None) -> Verdict:  # fmt: skip
+def judge(
+    problem: str | Path | ProblemSpec,
+    candidate: str | Path,
+    config: JudgeConfig | None = None,
+    problem_id: str | None = None,
+) -> Verdict:
     config = config or JudgeConfig()
     started = time.monotonic()
     spec = problem if isinstance(problem, ProblemSpec) else load_problem(problem, problem_id)
@@ -95,16 +99,26 @@ def judge(problem: str | Path | ProblemSpec, candidate: str | Path, config: Judg
     def finish(run: RunRecord, timing: Any = None) -> Verdict:
         status, category = decide(run.reasons)
         return Verdict(
-            problem=spec.id, candidate=str(cand_path), candidate_sha256=sha256_text(source),
-            verdict=status, category=category, reasons=run.reasons, correctness=run.correctness,  # type: ignore[arg-type]
+            problem=spec.id,
+            candidate=str(cand_path),
+            candidate_sha256=sha256_text(source),
+            verdict=status,
+            category=category,
+            reasons=run.reasons,
+            correctness=run.correctness,
             timing=timing if status == "accepted" else None,
-            environment=environment.current(layers), seconds=round(time.monotonic() - started, 3),
-        )  # fmt: skip
+            environment=environment.current(layers),
+            seconds=round(time.monotonic() - started, 3),
+        )
 
     if config.static_guard and not _static_guard(source, run):
         return finish(run)
     if candidate_language(source) == "cuda" and not cuda:
-        run.add("KW-J001", Category.NEEDS_CUDA, "CUDA C++ candidates (load_inline) need an NVIDIA GPU to build and run")
+        run.add(
+            "KW-J001",
+            Category.NEEDS_CUDA,
+            "CUDA C++ candidates (load_inline) need an NVIDIA GPU to build and run",
+        )
         return finish(run)
     with tempfile.TemporaryDirectory(prefix="kw-judge-") as tmp:
         timing = _judge_in(Path(tmp), spec, source, config, cuda, run, started)
@@ -133,8 +147,9 @@ def _reference_caches(config: JudgeConfig, source: str) -> dict[str, str]:
     return {k: str(v) for k, v in caches.items()}
 
 
-def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cuda: bool, run: RunRecord,
-              started: float) -> Any:  # fmt: skip
+def _judge_in(
+    tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cuda: bool, run: RunRecord, started: float
+) -> Any:
     private = tmp / "sandbox"
     private.mkdir()
     problem_copy = tmp / "problem.py"
@@ -146,8 +161,13 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
     def left() -> float:
         return max(1.0, deadline - time.monotonic())
 
-    ref = Worker("kernelwright.worker.reference", env=scrubbed_env(tmp / "ref", cuda, _reference_caches(config, source)),
-                 cwd=tmp, log_path=tmp / "reference.log", isolate_network=False)  # fmt: skip
+    ref = Worker(
+        "kernelwright.worker.reference",
+        env=scrubbed_env(tmp / "ref", cuda, _reference_caches(config, source)),
+        cwd=tmp,
+        log_path=tmp / "reference.log",
+        isolate_network=False,
+    )
     try:
         ref.send("job", problem_path=str(problem_copy), device=device)
         ref.send("cmd", op="meta")
@@ -174,8 +194,21 @@ def _judge_in(tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cu
             if config.compile_baseline:
                 _timed_reference(ref, "compiled", evidence, left(), spec)
         _trace("baselines done", started)
-        _run_candidate(tmp, private, problem_copy, config, cuda, cases, expected, meta, run, timing_plan,
-                       evidence, left, reuse_index)  # fmt: skip
+        _run_candidate(
+            tmp,
+            private,
+            problem_copy,
+            config,
+            cuda,
+            cases,
+            expected,
+            meta,
+            run,
+            timing_plan,
+            evidence,
+            left,
+            reuse_index,
+        )
         _trace("candidate done", started)
         if evidence and evidence.series.get("candidate") and not run.hard():
             _timed_reference(ref, "eager_after", evidence, left(), spec)
@@ -235,28 +268,45 @@ def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:
     data_ptr, id or shape (THREATS #4), even on the CPU where nothing is timed. The largest case,
     because on a one-element input a stale answer can match by chance.
     """
-    index = max(range(len(expected)), key=lambda i: sum(int(t.numel()) for t in expected[i].inputs if t is not None))
+    index = max(
+        range(len(expected)), key=lambda i: sum(int(t.numel()) for t in expected[i].inputs if t is not None)
+    )
     big = expected[index].case  # also the ablation case: a skipped ReLU can look right on one element
     return index, [big, Case(big.kind, big.seed, (big.salt + 1) % 2**31)]
 
 
 def _timing_plan(config: JudgeConfig, meta: dict) -> dict:
-    return {"warmup": config.warmup_calls, "calls": config.timed_calls, "seed_base": secrets.randbelow(2**30),
-            "positions": config.sample_positions, "full": config.full_check_numel,
-            "rng": secrets.randbelow(2**31), "compile_mode": config.compile_mode}  # fmt: skip
+    return {
+        "warmup": config.warmup_calls,
+        "calls": config.timed_calls,
+        "seed_base": secrets.randbelow(2**30),
+        "positions": config.sample_positions,
+        "full": config.full_check_numel,
+        "rng": secrets.randbelow(2**31),
+        "compile_mode": config.compile_mode,
+    }
 
 
 def _timed_reference(ref: Worker, who: str, ev: TimingEvidence, left: float, spec: ProblemSpec) -> None:
     plan = ev.plan
-    ref.send("cmd", op="time", mode="compiled" if who == "compiled" else "eager", warmup=plan["warmup"],
-             calls=plan["calls"], seed_base=plan["seed_base"], compile_mode=plan.get("compile_mode"))  # fmt: skip
+    ref.send(
+        "cmd",
+        op="time",
+        mode="compiled" if who == "compiled" else "eager",
+        warmup=plan["warmup"],
+        calls=plan["calls"],
+        seed_base=plan["seed_base"],
+        compile_mode=plan.get("compile_mode"),
+    )
     try:
         ev.exchange(ref, left, who)
         msg, _ = ref.recv(left, f"timing {who}")
     except (WorkerDied, RuntimeError) as exc:
         raise ProblemError(f"problem {spec.path}: timing the reference ({who}) failed: {exc}") from exc
     if msg["kind"] != "time_done":
-        raise ProblemError(f"problem {spec.path}: timing the reference ({who}) failed: {msg.get('message', msg)}")
+        raise ProblemError(
+            f"problem {spec.path}: timing the reference ({who}) failed: {msg.get('message', msg)}"
+        )
 
 
 def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> dict:
@@ -277,25 +327,54 @@ def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> dict:
     return known[name]
 
 
-def _run_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeConfig, cuda: bool,
-                   cases: list[Case], expected: list[Expected], meta: dict, run: RunRecord,
-                   timing_plan: dict | None, evidence: TimingEvidence | None, left: Any,
-                   reuse_index: int) -> None:  # fmt: skip
-    cand = Worker("kernelwright.worker.candidate", env=scrubbed_env(private, cuda), cwd=private,
-                  log_path=tmp / "candidate.log", isolate_network=True,
-                  memory_limit_mb=config.memory_limit_mb)  # fmt: skip
+def _run_candidate(
+    tmp: Path,
+    private: Path,
+    problem_copy: Path,
+    config: JudgeConfig,
+    cuda: bool,
+    cases: list[Case],
+    expected: list[Expected],
+    meta: dict,
+    run: RunRecord,
+    timing_plan: dict | None,
+    evidence: TimingEvidence | None,
+    left: Any,
+    reuse_index: int,
+) -> None:
+    cand = Worker(
+        "kernelwright.worker.candidate",
+        env=scrubbed_env(private, cuda),
+        cwd=private,
+        log_path=tmp / "candidate.log",
+        isolate_network=True,
+        memory_limit_mb=config.memory_limit_mb,
+    )
     tol = meta.get("tolerance")
     session = CandidateSession(cand, run, cases, expected, tol, config)
     session.ref_ops = list(meta.get("ref_ops") or [])
     try:
-        cand.send("job", problem_path=str(problem_copy), candidate_path=str(private / "candidate.py"),
-                  private_dir=str(private), device="cuda" if cuda else "cpu",
-                  cases=[c.to_json() for c in cases], ablation_case=cases[reuse_index].to_json(),
-                  strict=config.strict, timing=timing_plan, reuse_index=reuse_index)  # fmt: skip
+        cand.send(
+            "job",
+            problem_path=str(problem_copy),
+            candidate_path=str(private / "candidate.py"),
+            private_dir=str(private),
+            device="cuda" if cuda else "cpu",
+            cases=[c.to_json() for c in cases],
+            ablation_case=cases[reuse_index].to_json(),
+            strict=config.strict,
+            timing=timing_plan,
+            reuse_index=reuse_index,
+        )
         session.drive(left, timing_plan, evidence)
     except WorkerDied as exc:
         run.add("KW-X001", Category.CRASH_OR_TIMEOUT, exc.reason, exc.log_tail)
     except WorkerProtocolError as exc:
-        run.add("KW-T002", Category.TAMPERING, f"the result channel was forged or corrupted: {exc}", cand.log_tail())
+        run.add(
+            "KW-T002",
+            Category.TAMPERING,
+            f"the result channel was forged or corrupted: {exc}",
+            cand.log_tail(),
+        )
     finally:
         cand.close(grace=2.0)

@@ -95,9 +95,18 @@ def _resolve_candidate(path: str | None, source: str | None, tmp: Path) -> Path:
     return p
 
 
-def run_verify(problem_path: str | None = None, problem_source: str | None = None, candidate_path: str | None = None,
-               candidate_source: str | None = None, *, seeds: int | None = None, fuzz: int | None = None,
-               strict: bool = False, timed_calls: int | None = None, record: bool = True) -> dict[str, Any]:  # fmt: skip
+def run_verify(
+    problem_path: str | None = None,
+    problem_source: str | None = None,
+    candidate_path: str | None = None,
+    candidate_source: str | None = None,
+    *,
+    seeds: int | None = None,
+    fuzz: int | None = None,
+    strict: bool = False,
+    timed_calls: int | None = None,
+    record: bool = True,
+) -> dict[str, Any]:
     """Judge once; the verdict JSON plus, when stored, its record id (as ``verify --json`` prints it)."""
     from kernelwright.judge import judge
 
@@ -121,8 +130,12 @@ def _record(verdict: Any, problem_source: str, candidate_source: str) -> dict[st
 
         store = Store.open()
         try:
-            rec = store.record_verdict(verdict, problem_source=problem_source, candidate_source=candidate_source,
-                                       origin={"kind": "agent", "via": "mcp"})  # fmt: skip
+            rec = store.record_verdict(
+                verdict,
+                problem_source=problem_source,
+                candidate_source=candidate_source,
+                origin={"kind": "agent", "via": "mcp"},
+            )
         finally:
             store.close()
     except Exception as exc:  # noqa: BLE001 - the verdict stands; only its record is missing
@@ -137,19 +150,36 @@ def run_bench(**kwargs: Any) -> dict[str, Any]:
     body = run_verify(**kwargs)
     timing = body.get("timing")
     if timing:
-        summary = {"available": True, **{k: timing.get(k) for k in (
-            "candidate_ms", "eager_ms", "compiled_ms", "speedup_vs_eager", "speedup_vs_compiled", "samples",
-            "spread", "roofline_fraction")}}  # fmt: skip
+        summary = {
+            "available": True,
+            **{
+                k: timing.get(k)
+                for k in (
+                    "candidate_ms",
+                    "eager_ms",
+                    "compiled_ms",
+                    "speedup_vs_eager",
+                    "speedup_vs_compiled",
+                    "samples",
+                    "spread",
+                    "roofline_fraction",
+                )
+            },
+        }
     elif not cuda_available():
         summary = {"available": False, "message": NO_TIMING}
     else:
-        summary = {"available": False, "message": f"not timed: the candidate was {body['verdict']} "
-                                                  f"({body.get('category')}); only accepted kernels are timed"}  # fmt: skip
+        summary = {
+            "available": False,
+            "message": f"not timed: the candidate was {body['verdict']} "
+            f"({body.get('category')}); only accepted kernels are timed",
+        }
     return {"bench": summary, **body}
 
 
-def run_knowledge_search(problem_path: str | None = None, problem_source: str | None = None,
-                         text: str | None = None, k: int = 3) -> dict[str, Any]:  # fmt: skip
+def run_knowledge_search(
+    problem_path: str | None = None, problem_source: str | None = None, text: str | None = None, k: int = 3
+) -> dict[str, Any]:
     """Verified kernels for similar problems (by problem), or stored records matching ``text``."""
     if not (problem_path or problem_source or text):
         raise BadInput("give problem_path, problem_source or text")
@@ -175,10 +205,18 @@ def run_knowledge_search(problem_path: str | None = None, problem_source: str | 
 
 def _entry(e: Any) -> dict[str, Any]:
     env = e.environment.model_dump() if getattr(e, "environment", None) is not None else None
-    return {"record_id": e.record_id, "problem": e.problem, "score": round(float(e.score), 4),
-            "language": e.language, "op_family": e.op_family, "speedup_vs_eager": e.speedup_vs_eager,
-            "speedup_vs_compiled": e.speedup_vs_compiled, "needs_reverify": e.needs_reverify,
-            "environment": env, "kernel_source": e.kernel_source}  # fmt: skip
+    return {
+        "record_id": e.record_id,
+        "problem": e.problem,
+        "score": round(float(e.score), 4),
+        "language": e.language,
+        "op_family": e.op_family,
+        "speedup_vs_eager": e.speedup_vs_eager,
+        "speedup_vs_compiled": e.speedup_vs_compiled,
+        "needs_reverify": e.needs_reverify,
+        "environment": env,
+        "kernel_source": e.kernel_source,
+    }
 
 
 def run_list_suite() -> dict[str, Any]:
@@ -192,16 +230,19 @@ def run_list_suite() -> dict[str, Any]:
     }
 
 
-def run_problem_info(problem_path: str | None = None, problem_source: str | None = None,
-                     fuzz: int = 8) -> dict[str, Any]:  # fmt: skip
+def run_problem_info(
+    problem_path: str | None = None, problem_source: str | None = None, fuzz: int = 8
+) -> dict[str, Any]:
     from kernelwright.init_task import describe_problem
 
     with tempfile.TemporaryDirectory(prefix="kw-mcp-") as tmp:
         problem = _resolve_problem(problem_path, problem_source, Path(tmp))
         info = describe_problem(problem, fuzz=max(0, min(fuzz, 64)))
-    info["contract"] = ("write `class ModelNew(nn.Module)` with Model's constructor signature; parameters are "
-                        "loaded from Model's state_dict where names and shapes match; forward must compute "
-                        "the outputs with your own kernels for every input shape (fuzz cases included)")  # fmt: skip
+    info["contract"] = (
+        "write `class ModelNew(nn.Module)` with Model's constructor signature; parameters are "
+        "loaded from Model's state_dict where names and shapes match; forward must compute "
+        "the outputs with your own kernels for every input shape (fuzz cases included)"
+    )
     return info
 
 
@@ -210,10 +251,16 @@ def build_server() -> Any:
     server = _server_class()("kernelwright", instructions=INSTRUCTIONS)
 
     @server.tool()
-    async def verify(problem_path: str | None = None, problem_source: str | None = None,
-                     candidate_path: str | None = None, candidate_source: str | None = None,
-                     seeds: int | None = None, fuzz: int | None = None, strict: bool = False,
-                     record: bool = True) -> dict[str, Any]:  # fmt: skip
+    async def verify(
+        problem_path: str | None = None,
+        problem_source: str | None = None,
+        candidate_path: str | None = None,
+        candidate_source: str | None = None,
+        seeds: int | None = None,
+        fuzz: int | None = None,
+        strict: bool = False,
+        record: bool = True,
+    ) -> dict[str, Any]:
         """Judge a candidate kernel against a PyTorch reference; returns the verdict JSON.
 
         Give the problem as problem_path (a file, or a bundled id such as "level1/relu") or as
@@ -222,25 +269,46 @@ def build_server() -> Any:
         `category` (why not accepted) and `reasons[].message`. seeds/fuzz: how many benchmark-shape and
         fuzz-shape cases to check (defaults 5 and 8). strict: reject any PyTorch compute op in forward.
         """
-        return await _tool(run_verify, problem_path, problem_source, candidate_path, candidate_source,
-                           seeds=seeds, fuzz=fuzz, strict=strict, record=record)  # fmt: skip
+        return await _tool(
+            run_verify,
+            problem_path,
+            problem_source,
+            candidate_path,
+            candidate_source,
+            seeds=seeds,
+            fuzz=fuzz,
+            strict=strict,
+            record=record,
+        )
 
     @server.tool()
-    async def bench(problem_path: str | None = None, problem_source: str | None = None,
-                    candidate_path: str | None = None, candidate_source: str | None = None,
-                    timed_calls: int | None = None, record: bool = True) -> dict[str, Any]:  # fmt: skip
+    async def bench(
+        problem_path: str | None = None,
+        problem_source: str | None = None,
+        candidate_path: str | None = None,
+        candidate_source: str | None = None,
+        timed_calls: int | None = None,
+        record: bool = True,
+    ) -> dict[str, Any]:
         """Verify, then report the timing: candidate vs eager PyTorch and torch.compile (GPU only).
 
         Returns {"bench": {available, candidate_ms, speedup_vs_eager, speedup_vs_compiled, ...}, ...verdict}.
         Only accepted kernels are timed; without an NVIDIA GPU, bench.available is false and says why.
         """
-        return await _tool(run_bench, problem_path=problem_path, problem_source=problem_source,
-                           candidate_path=candidate_path, candidate_source=candidate_source,
-                           timed_calls=timed_calls, record=record)  # fmt: skip
+        return await _tool(
+            run_bench,
+            problem_path=problem_path,
+            problem_source=problem_source,
+            candidate_path=candidate_path,
+            candidate_source=candidate_source,
+            timed_calls=timed_calls,
+            record=record,
+        )
 
     @server.tool()
-    async def problem_info(problem_path: str | None = None, problem_source: str | None = None,
-                           fuzz: int = 8) -> dict[str, Any]:  # fmt: skip
+    async def problem_info(
+        problem_path: str | None = None, problem_source: str | None = None, fuzz: int = 8
+    ) -> dict[str, Any]:
         """Shapes and dtypes of a problem's inputs, fuzz cases, outputs and parameters; the tolerance per
         output dtype; and the hardware card (GPU name, SMs, L2 size, or "CPU interpreter")."""
         return await _tool(run_problem_info, problem_path, problem_source, fuzz)
@@ -251,8 +319,12 @@ def build_server() -> Any:
         return await _tool(run_list_suite)
 
     @server.tool()
-    async def knowledge_search(problem_path: str | None = None, problem_source: str | None = None,
-                               text: str | None = None, k: int = 3) -> dict[str, Any]:  # fmt: skip
+    async def knowledge_search(
+        problem_path: str | None = None,
+        problem_source: str | None = None,
+        text: str | None = None,
+        k: int = 3,
+    ) -> dict[str, Any]:
         """Verified kernels of similar problems from the local store (by problem), or stored records whose
         problem, kernel or verdict contains `text`. Entries with needs_reverify were verified on another
         GPU or toolchain: treat them as hints until verified here."""

@@ -25,8 +25,18 @@ def executor_judge(name: str, address: str | None = None) -> Any:
     return make_judge_fn(name, address)
 
 
-def run_suite_command(problems_dir: Path, candidates: Path, config: JudgeConfig, *, as_json: bool, jobs: int,
-                      executor: str, resume: str | None, store: Any, ray_address: str | None = None) -> int:  # fmt: skip
+def run_suite_command(
+    problems_dir: Path,
+    candidates: Path,
+    config: JudgeConfig,
+    *,
+    as_json: bool,
+    jobs: int,
+    executor: str,
+    resume: str | None,
+    store: Any,
+    ray_address: str | None = None,
+) -> int:
     items, missing = pair(problems_dir, candidates)
     judge_fn = executor_judge(executor, ray_address)
     jobs = max(jobs, getattr(judge_fn, "parallelism", 1))  # Ray: keep the whole cluster busy
@@ -40,8 +50,16 @@ def run_suite_command(problems_dir: Path, candidates: Path, config: JudgeConfig,
                 raise BadInput(f"cannot resume run {resume}: {exc}") from exc
             run_id = resume
         else:
-            run_id = store.start_run("suite", {"problems": str(problems_dir), "candidates": str(candidates),
-                                               "judge": config.model_dump(), "jobs": jobs, "executor": executor})  # fmt: skip
+            run_id = store.start_run(
+                "suite",
+                {
+                    "problems": str(problems_dir),
+                    "candidates": str(candidates),
+                    "judge": config.model_dump(),
+                    "jobs": jobs,
+                    "executor": executor,
+                },
+            )
     elif resume:
         raise BadInput("--resume needs the store (drop --no-store)")
     todo = [it for it in items if it.key not in done]
@@ -49,16 +67,30 @@ def run_suite_command(problems_dir: Path, candidates: Path, config: JudgeConfig,
     err = console(stderr=True)
     if run_id and not as_json:
         err.print(f"[dim]run {run_id}: {len(items)} candidates, {len(items) - len(todo)} already judged[/]")
-    progress = Progress(TextColumn("[bold]judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=err, transient=as_json)  # fmt: skip
+    progress = Progress(
+        TextColumn("[bold]judging"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=as_json,
+    )
 
     def on_result(item: Item, verdict: Verdict | None, error: str | None) -> None:
         with lock:
             if verdict is not None and store is not None:
-                store.record_verdict(verdict, problem_source=item.problem.source,
-                                     candidate_source=item.candidate.read_text(), origin={"kind": "file"},
-                                     run_id=run_id, item_key=item.key)  # fmt: skip
-            progress.update(task, advance=1, description=f"{item.key}: {verdict.verdict if verdict else 'error'}")
+                store.record_verdict(
+                    verdict,
+                    problem_source=item.problem.source,
+                    candidate_source=item.candidate.read_text(),
+                    origin={"kind": "file"},
+                    run_id=run_id,
+                    item_key=item.key,
+                )
+            progress.update(
+                task, advance=1, description=f"{item.key}: {verdict.verdict if verdict else 'error'}"
+            )
 
     with progress:
         task = progress.add_task("", total=len(todo))
@@ -70,8 +102,12 @@ def run_suite_command(problems_dir: Path, candidates: Path, config: JudgeConfig,
     if store is not None and run_id:
         store.finish_run(run_id, summary)
     if as_json:
-        body = {"schema": SUITE_SCHEMA, "run_id": run_id, "results": [v.to_json_dict() for _, v, _ in results if v],
-                "summary": summary}  # fmt: skip
+        body = {
+            "schema": SUITE_SCHEMA,
+            "run_id": run_id,
+            "results": [v.to_json_dict() for _, v, _ in results if v],
+            "summary": summary,
+        }
         sys.stdout.write(json.dumps(body) + "\n")
     else:
         out = console()

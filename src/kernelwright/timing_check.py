@@ -82,15 +82,28 @@ class TimingEvidence:
             return
         if j not in self.expected:
             return
-        bad = [m for m in compare.compare_outputs(self.expected[j], values, self.meta.get("tolerance"), f"timed call {j}")
-               if not m.ok]  # fmt: skip
+        bad = [
+            m
+            for m in compare.compare_outputs(
+                self.expected[j], values, self.meta.get("tolerance"), f"timed call {j}"
+            )
+            if not m.ok
+        ]
         s.checked += 1
         if bad and run is not None:
             if who == "candidate":
-                run.add("KW-O004", Category.WRONG_OUTPUT,
-                        f"a timed call gave a wrong answer (every timed call is checked): {bad[0].message}")  # fmt: skip
+                run.add(
+                    "KW-O004",
+                    Category.WRONG_OUTPUT,
+                    f"a timed call gave a wrong answer (every timed call is checked): {bad[0].message}",
+                )
             else:
-                run.add("KW-W002", None, f"the {who} baseline disagrees with eager: {bad[0].message}", severity="soft")
+                run.add(
+                    "KW-W002",
+                    None,
+                    f"the {who} baseline disagrees with eager: {bad[0].message}",
+                    severity="soft",
+                )
 
     def exchange(self, worker: Worker, timeout: float, who: str) -> Series:
         """Run one reference timing loop ('eager' first: it records the expected values) to the end."""
@@ -130,21 +143,31 @@ def assemble_timing(ev: TimingEvidence, run: RunRecord) -> Timing | None:
     floor = _floor_ms(ev)
     _check_wall(cand, eager, warm, run)
     if floor > 0 and cand_med < FLOOR_MARGIN * floor:
-        run.add("KW-E002", Category.TIMING_EVASION,
-                f"claimed {cand_med:.4f} ms per call is below the roofline floor of {floor:.4f} ms on this card")  # fmt: skip
+        run.add(
+            "KW-E002",
+            Category.TIMING_EVASION,
+            f"claimed {cand_med:.4f} ms per call is below the roofline floor of {floor:.4f} ms on this card",
+        )
     spread = (_quantile(c_ms, 0.8) - _quantile(c_ms, 0.2)) / cand_med if cand_med else 0.0
     return Timing(
-        candidate_ms=round(cand_med, 6), eager_ms=round(eager_med, 6),
+        candidate_ms=round(cand_med, 6),
+        eager_ms=round(eager_med, 6),
         compiled_ms=round(comp_med, 6) if comp_med else None,
         speedup_vs_eager=round(eager_med / cand_med, 4) if cand_med else 0.0,
         speedup_vs_compiled=round(comp_med / cand_med, 4) if comp_med and cand_med else None,
-        samples=len(c_ms), spread=round(spread, 4),
-        candidate_p20_ms=round(_quantile(c_ms, 0.2), 6), candidate_p80_ms=round(_quantile(c_ms, 0.8), 6),
-        eager_spread=round((_quantile(e_ms, 0.8) - _quantile(e_ms, 0.2)) / eager_med, 4) if eager_med else 0.0,
+        samples=len(c_ms),
+        spread=round(spread, 4),
+        candidate_p20_ms=round(_quantile(c_ms, 0.2), 6),
+        candidate_p80_ms=round(_quantile(c_ms, 0.8), 6),
+        eager_spread=round((_quantile(e_ms, 0.8) - _quantile(e_ms, 0.2)) / eager_med, 4)
+        if eager_med
+        else 0.0,
         drift=round(abs(after_med - eager_med) / eager_med, 4) if eager_med else 0.0,
-        floor_ms=round(floor, 6), roofline_fraction=round(floor / cand_med, 4) if cand_med and floor else 0.0,
-        host_wall_ms=round(_median(cand.intervals), 4), custom_kernel_share=ev.custom_kernel_share,
-    )  # fmt: skip
+        floor_ms=round(floor, 6),
+        roofline_fraction=round(floor / cand_med, 4) if cand_med and floor else 0.0,
+        host_wall_ms=round(_median(cand.intervals), 4),
+        custom_kernel_share=ev.custom_kernel_share,
+    )
 
 
 def _floor_ms(ev: TimingEvidence) -> float:
@@ -163,12 +186,18 @@ def _check_wall(cand: Series, eager: Series, warm: int, run: RunRecord) -> None:
     overhead = _median(e_iv) - _median(eager.steady(warm))  # the loop's cost around the timed region
     unexplained = _median(c_iv) - overhead - _median(cand.steady(warm))
     if unexplained > max(2.0, 3.0 * _median(cand.steady(warm)), 0.5 * overhead):
-        run.add("KW-E001", Category.TIMING_EVASION,
-                f"the parent observed {_median(c_iv):.3f} ms per timed call but the worker claimed "
-                f"{_median(cand.steady(warm)):.3f} ms of device time; the identical reference loop costs "
-                f"{overhead:.3f} ms around its calls, leaving {unexplained:.3f} ms unexplained")  # fmt: skip
+        run.add(
+            "KW-E001",
+            Category.TIMING_EVASION,
+            f"the parent observed {_median(c_iv):.3f} ms per timed call but the worker claimed "
+            f"{_median(cand.steady(warm)):.3f} ms of device time; the identical reference loop costs "
+            f"{overhead:.3f} ms around its calls, leaving {unexplained:.3f} ms unexplained",
+        )
     lag = [h - m for h, m in zip(cand.host_ms[warm:], cand.ms[warm:], strict=False)]
     if lag and _median(lag) > max(1.0, _median(cand.steady(warm))):
-        run.add("KW-E003", Category.TIMING_EVASION,
-                f"host wall time exceeds device-event time by {_median(lag):.3f} ms per call (median): "
-                "the events do not bracket the work")  # fmt: skip
+        run.add(
+            "KW-E003",
+            Category.TIMING_EVASION,
+            f"host wall time exceeds device-event time by {_median(lag):.3f} ms per call (median): "
+            "the events do not bracket the work",
+        )

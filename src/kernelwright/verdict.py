@@ -44,6 +44,10 @@ CATEGORY_PRECEDENCE: list[Category] = [
 ]
 
 
+Status = Literal["accepted", "rejected", "skipped"]
+Severity = Literal["hard", "soft"]
+
+
 class Reason(BaseModel):
     """One finding. `severity` 'hard' rejects; 'soft' is reported on an accepted verdict too."""
 
@@ -51,7 +55,7 @@ class Reason(BaseModel):
     category: str | None = None
     message: str
     evidence: str = ""
-    severity: Literal["hard", "soft"] = "hard"
+    severity: Severity = "hard"
 
 
 class Correctness(BaseModel):
@@ -131,7 +135,7 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def decide(reasons: list[Reason]) -> tuple[str, Category | None]:
+def decide(reasons: list[Reason]) -> tuple[Status, Category | None]:
     """Verdict and category from the reasons: any hard reason rejects; the worst category wins."""
     hard = [r for r in reasons if r.severity == "hard"]
     if not hard:

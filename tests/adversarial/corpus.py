@@ -94,7 +94,7 @@ def parse(path: Path) -> Expect:
     threats = tuple(int(t) for t in fields["threats"].split(",") if t and t != "none")
     extra = {k: v for k, v in fields.items() if k not in REQUIRED}
     return Expect(path, fields["problem"], fields["verdict"], fields["category"], threats, fields["device"],
-                  fields["layer"], xfail, extra)  # fmt: skip
+                  fields["layer"], xfail, extra)
 
 
 def files() -> list[Path]:

@@ -35,8 +35,10 @@ class ModelNew(nn.Module):
 )
 
 # The colon after forward's signature is missing: Python reports "expected ':'".
-SYNTAX_ERROR = CORRECT.replace("def forward(self, x: torch.Tensor) -> torch.Tensor:",
-                               "def forward(self, x: torch.Tensor) -> torch.Tensor")  # fmt: skip
+SYNTAX_ERROR = CORRECT.replace(
+    "def forward(self, x: torch.Tensor) -> torch.Tensor:",
+    "def forward(self, x: torch.Tensor) -> torch.Tensor",
+)
 
 # Leaky ReLU (slope 0.01) instead of ReLU: runs fine, wrong values for negative inputs.
 WRONG = CORRECT.replace("tl.maximum(x, 0.0)", "tl.where(x > 0, x, 0.01 * x)")

@@ -76,14 +76,19 @@ class FakeLLMServer:
     # ------------------------------------------------------------------ inspection
     def served(self) -> list[dict[str, Any]]:
         """Requests that got a reply (text or truncated), in order: what the model 'saw'."""
-        return [r for r in self.requests if r["step"] is not None and "status" not in r["step"]
-                and not r["step"].get("drop")]  # fmt: skip
+        return [
+            r
+            for r in self.requests
+            if r["step"] is not None and "status" not in r["step"] and not r["step"].get("drop")
+        ]
 
     @staticmethod
     def prompt_text(request: dict[str, Any]) -> str:
         body = request["body"]
-        parts = [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
-                 for m in body.get("messages", [])]  # fmt: skip
+        parts = [
+            m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
+            for m in body.get("messages", [])
+        ]
         if isinstance(body.get("system"), str):
             parts.insert(0, body["system"])
         return "\n".join(parts)
@@ -95,8 +100,15 @@ class FakeLLMServer:
         expected = "/v1/chat/completions" if self.protocol == "openai" else "/v1/messages"
         with self._lock:
             step = self.steps.pop(0) if self.steps and h.path == expected else None
-            self.requests.append({"path": h.path, "headers": {k.lower(): v for k, v in h.headers.items()},
-                                  "body": body, "step": step, "at": time.time()})  # fmt: skip
+            self.requests.append(
+                {
+                    "path": h.path,
+                    "headers": {k.lower(): v for k, v in h.headers.items()},
+                    "body": body,
+                    "step": step,
+                    "at": time.time(),
+                }
+            )
         if h.path != expected:
             return self._error(h, 404, f"unknown path {h.path}")
         if step is None:
@@ -113,11 +125,20 @@ class FakeLLMServer:
 
     def _error(self, h: BaseHTTPRequestHandler, status: int, message: str, retry_after: Any = None) -> None:
         if self.protocol == "openai":
-            payload = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error",
-                                 "code": None}}  # fmt: skip
+            payload = {
+                "error": {
+                    "message": message,
+                    "type": "server_error" if status >= 500 else "invalid_request_error",
+                    "code": None,
+                }
+            }
         else:
-            kind = {429: "rate_limit_error", 529: "overloaded_error", 403: "permission_error",
-                    404: "not_found_error"}.get(status, "api_error")  # fmt: skip
+            kind = {
+                429: "rate_limit_error",
+                529: "overloaded_error",
+                403: "permission_error",
+                404: "not_found_error",
+            }.get(status, "api_error")
             payload = {"type": "error", "error": {"type": kind, "message": message}}
         data = json.dumps(payload).encode()
         h.send_response(status)
@@ -151,8 +172,11 @@ class FakeLLMServer:
     # OpenAI chat completions -------------------------------------------------
     def _openai(self, h: BaseHTTPRequestHandler, body: dict, step: dict, prompt_tokens: int) -> None:
         text, finish = step["text"], step.get("finish", "stop")
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": _tokens(text),
-                 "total_tokens": prompt_tokens + _tokens(text)}  # fmt: skip
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": _tokens(text),
+            "total_tokens": prompt_tokens + _tokens(text),
+        }
         base = {"id": "chatcmpl-fake", "created": int(time.time()), "model": self.model}
         if not body.get("stream"):
             return self._json(
@@ -201,10 +225,19 @@ class FakeLLMServer:
         finish = {"length": "max_tokens"}.get(step.get("finish", "stop"), "end_turn")
         out_tokens = _tokens(text)
         if not body.get("stream"):
-            return self._json(h, {"id": "msg_fake", "type": "message", "role": "assistant", "model": self.model,
-                                  "content": [{"type": "text", "text": text}], "stop_reason": finish,
-                                  "stop_sequence": None,
-                                  "usage": {"input_tokens": prompt_tokens, "output_tokens": out_tokens}})  # fmt: skip
+            return self._json(
+                h,
+                {
+                    "id": "msg_fake",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": self.model,
+                    "content": [{"type": "text", "text": text}],
+                    "stop_reason": finish,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": prompt_tokens, "output_tokens": out_tokens},
+                },
+            )
         self._sse_start(h)
 
         def send(event: str, data: dict[str, Any]) -> None:
@@ -227,16 +260,26 @@ class FakeLLMServer:
                 },
             },
         )
-        send("content_block_start", {"type": "content_block_start", "index": 0,
-                                     "content_block": {"type": "text", "text": ""}})  # fmt: skip
+        send(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        )
         send("ping", {"type": "ping"})
         pieces = self._pieces(text)
         for i, piece in enumerate(pieces):
             if step.get("drop") and i == len(pieces) // 2:
                 return
-            send("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                         "delta": {"type": "text_delta", "text": piece}})  # fmt: skip
+            send(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+            )
         send("content_block_stop", {"type": "content_block_stop", "index": 0})
-        send("message_delta", {"type": "message_delta", "delta": {"stop_reason": finish, "stop_sequence": None},
-                               "usage": {"output_tokens": out_tokens}})  # fmt: skip
+        send(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": finish, "stop_sequence": None},
+                "usage": {"output_tokens": out_tokens},
+            },
+        )
         send("message_stop", {"type": "message_stop"})

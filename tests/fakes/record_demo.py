@@ -34,10 +34,26 @@ def main() -> int:
     args = ap.parse_args()
     with FakeLLMServer("openai", STEPS) as server, tempfile.TemporaryDirectory(prefix="kw-demo-") as run:
         env = {**os.environ, "OPENAI_API_KEY": "unused"}
-        cmd = [sys.executable, "-c", "from kernelwright.cli import main; main()", "optimize",
-               str(ROOT / "src/kernelwright/problems/level1/relu.py"), "--provider", "openai",
-               "--base-url", server.base_url, "--model", server.model, "--max-turns", "5",
-               "--record", args.out, "--out", run, "--no-store"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-c",
+            "from kernelwright.cli import main; main()",
+            "optimize",
+            str(ROOT / "src/kernelwright/problems/level1/relu.py"),
+            "--provider",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--model",
+            server.model,
+            "--max-turns",
+            "5",
+            "--record",
+            args.out,
+            "--out",
+            run,
+            "--no-store",
+        ]
         proc = subprocess.run(cmd, env=env, cwd=ROOT)
     manifest = Path(args.out) / "session.json"
     session = json.loads(manifest.read_text())

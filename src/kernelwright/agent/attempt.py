@@ -46,8 +46,12 @@ class Attempt:
 
     @property
     def outcome(self) -> Outcome:
-        return outcome_of(self.verdict, provider_error=self.provider_error is not None,
-                          parse_error=self.parse_error is not None, judge_error=self.judge_error is not None)  # fmt: skip
+        return outcome_of(
+            self.verdict,
+            provider_error=self.provider_error is not None,
+            parse_error=self.parse_error is not None,
+            judge_error=self.judge_error is not None,
+        )
 
     @property
     def accepted(self) -> bool:
@@ -73,9 +77,12 @@ class Attempt:
             text = "not judged"
         elif self.accepted:
             t = self.verdict.timing
-            text = ("accepted (no timing on CPU)" if t is None else
-                    f"accepted: {t.candidate_ms:.4f} ms, {t.speedup_vs_eager:.2f}x eager, "
-                    f"{(t.speedup_vs_compiled or 0):.2f}x compile, {t.roofline_fraction:.0%} of roofline")  # fmt: skip
+            text = (
+                "accepted (no timing on CPU)"
+                if t is None
+                else f"accepted: {t.candidate_ms:.4f} ms, {t.speedup_vs_eager:.2f}x eager, "
+                f"{(t.speedup_vs_compiled or 0):.2f}x compile, {t.roofline_fraction:.0%} of roofline"
+            )
         else:
             first = next(iter(self.verdict.hard_reasons), None)
             text = f"{first.code} {first.message}" if first else str(self.verdict.category)
@@ -85,13 +92,28 @@ class Attempt:
     def trajectory_line(self) -> dict[str, Any]:
         """The trajectory.jsonl record (the caller redacts it before writing)."""
         return {
-            "turn": self.turn, "sample": self.sample, "request_id": self.request_id, "prompt": self.messages,
-            "parents": self.parents, "reply": self.reply, "finish_reason": self.finish_reason,
-            "candidate": self.candidate, "candidate_sha256": self.sha256, "parse_error": self.parse_error,
-            "parse_note": self.parse_note, "provider_error": self.provider_error, "judge_error": self.judge_error,
-            "verdict": self.verdict.to_json_dict() if self.verdict else None, "outcome": str(self.outcome),
-            "record_id": self.record_id, "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
-            "cost": round(self.cost, 6), "retries": self.retries, "retry_errors": self.retry_errors,
-            "seconds": round(self.seconds, 3), "llm_seconds": round(self.llm_seconds, 3),
+            "turn": self.turn,
+            "sample": self.sample,
+            "request_id": self.request_id,
+            "prompt": self.messages,
+            "parents": self.parents,
+            "reply": self.reply,
+            "finish_reason": self.finish_reason,
+            "candidate": self.candidate,
+            "candidate_sha256": self.sha256,
+            "parse_error": self.parse_error,
+            "parse_note": self.parse_note,
+            "provider_error": self.provider_error,
+            "judge_error": self.judge_error,
+            "verdict": self.verdict.to_json_dict() if self.verdict else None,
+            "outcome": str(self.outcome),
+            "record_id": self.record_id,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost": round(self.cost, 6),
+            "retries": self.retries,
+            "retry_errors": self.retry_errors,
+            "seconds": round(self.seconds, 3),
+            "llm_seconds": round(self.llm_seconds, 3),
             "judge_seconds": round(self.judge_seconds, 3),
-        }  # fmt: skip
+        }

@@ -53,5 +53,9 @@ class Budget:
         return None
 
     def limits(self) -> dict[str, float | int | None]:
-        return {"max_turns": self.max_turns, "max_tokens": self.max_tokens, "max_cost": self.max_cost,
-                "max_time": self.max_time}  # fmt: skip
+        return {
+            "max_turns": self.max_turns,
+            "max_tokens": self.max_tokens,
+            "max_cost": self.max_cost,
+            "max_time": self.max_time,
+        }

@@ -50,11 +50,17 @@ class AgentConfig(BaseModel):
 
     def provider_settings(self) -> ProviderSettings:
         return ProviderSettings(
-            model=self.model, base_url=self.base_url, temperature=self.temperature,
-            max_output_tokens=self.max_output_tokens, request_timeout=self.request_timeout, stream=self.stream,
-            max_retries=self.max_retries, retry_base_delay=self.retry_base_delay,
-            retry_max_delay=self.retry_max_delay, replay_dir=self.replay,
-        )  # fmt: skip
+            model=self.model,
+            base_url=self.base_url,
+            temperature=self.temperature,
+            max_output_tokens=self.max_output_tokens,
+            request_timeout=self.request_timeout,
+            stream=self.stream,
+            max_retries=self.max_retries,
+            retry_base_delay=self.retry_base_delay,
+            retry_max_delay=self.retry_max_delay,
+            replay_dir=self.replay,
+        )
 
     def public_dump(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")

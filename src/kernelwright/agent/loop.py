@@ -52,9 +52,18 @@ class SessionResult:
 class Session:
     """Runs `optimize` for one problem. `store` may be None (`--no-store`)."""
 
-    def __init__(self, problem: Path, out: Path, config: AgentConfig, judge_config: JudgeConfig,
-                 store: Any = None, *, provider: Provider | None = None, judge_fn: JudgeFn | None = None,
-                 listener: Listener | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        problem: Path,
+        out: Path,
+        config: AgentConfig,
+        judge_config: JudgeConfig,
+        store: Any = None,
+        *,
+        provider: Provider | None = None,
+        judge_fn: JudgeFn | None = None,
+        listener: Listener | None = None,
+    ) -> None:
         self.spec = load_problem(problem)  # bad input (exit 2) before anything is spent
         self.config = config
         self.judge_config = judge_config
@@ -63,16 +72,29 @@ class Session:
         self.judge_fn = judge_fn or (lambda spec, cand, cfg: judge(spec, cand, cfg))
         self.provider = provider or create_provider(config.provider, config.provider_settings())
         if config.record:
-            self.provider = RecordingProvider(self.provider, Path(config.record),
-                                              {"problem": self.spec.id, "problem_sha256": self.spec.sha256,
-                                               "strategy": str(config.strategy), "samples": config.samples,
-                                               "base_url": config.base_url})  # fmt: skip
+            self.provider = RecordingProvider(
+                self.provider,
+                Path(config.record),
+                {
+                    "problem": self.spec.id,
+                    "problem_sha256": self.spec.sha256,
+                    "strategy": str(config.strategy),
+                    "samples": config.samples,
+                    "base_url": config.base_url,
+                },
+            )
         self.model = self.provider.model
         self.price = price_for(self.model, config.price_in, config.price_out)
         self.folder = RunFolder(out)
         self.budget = Budget(config.max_turns, config.max_tokens, config.max_cost, config.max_time)
-        self.state = SearchState(config.strategy, config.samples, config.target, config.patience,
-                                 config.roofline_goal, config.revert_ratio)  # fmt: skip
+        self.state = SearchState(
+            config.strategy,
+            config.samples,
+            config.target,
+            config.patience,
+            config.roofline_goal,
+            config.revert_ratio,
+        )
         self.notes: list[str] = []
         self.run_id: str | None = None
         self._store_lock = threading.Lock()
@@ -107,10 +129,20 @@ class Session:
                         if e.speedup is None
                         else f"{e.speedup:.2f}x over the stronger baseline"
                     )
-                    hint = ("verified on another machine or toolchain: a hint, judge it again here"
-                            if e.needs_reverify else "")  # fmt: skip
-                    ctx.knowledge.append({"problem": e.problem, "score": e.score, "numbers": numbers, "hint": hint,
-                                          "source": e.kernel_source.rstrip() + "\n"})  # fmt: skip
+                    hint = (
+                        "verified on another machine or toolchain: a hint, judge it again here"
+                        if e.needs_reverify
+                        else ""
+                    )
+                    ctx.knowledge.append(
+                        {
+                            "problem": e.problem,
+                            "score": e.score,
+                            "numbers": numbers,
+                            "hint": hint,
+                            "source": e.kernel_source.rstrip() + "\n",
+                        }
+                    )
             if self.store.lessons([], limit=1):
                 family = self._op_family(kb)
                 ctx.lessons = [{"kind": x.kind, "text": x.text} for x in kb.lessons([family], limit=8)]
@@ -127,8 +159,11 @@ class Session:
         self, ctx: PromptContext, turn: int, sample: int, plan: Plan, judge_slots: threading.Semaphore
     ) -> Attempt:
         started = time.monotonic()
-        a = Attempt(turn, sample, parents=[p.sha256 for p in ([plan.base] if plan.base else []) + plan.parents
-                                           if p.sha256])  # fmt: skip
+        a = Attempt(
+            turn,
+            sample,
+            parents=[p.sha256 for p in ([plan.base] if plan.base else []) + plan.parents if p.sha256],
+        )
         a.messages = build_messages(ctx, plan, self.state.attempts, self.state.best, turn)
         try:
             reply = self.provider.complete(a.messages, request_id=a.request_id)
@@ -180,14 +215,26 @@ class Session:
     def _record(self, a: Attempt) -> None:
         if self.store is None or a.verdict is None or a.candidate is None or self._store_failed:
             return
-        origin = {"kind": "agent", "model": self.model, "provider": self.provider.name, "run_id": self.run_id,
-                  "turn": a.turn, "sample": a.sample, "strategy": str(self.config.strategy),
-                  "parent": a.parents[0] if a.parents else None}  # fmt: skip
+        origin = {
+            "kind": "agent",
+            "model": self.model,
+            "provider": self.provider.name,
+            "run_id": self.run_id,
+            "turn": a.turn,
+            "sample": a.sample,
+            "strategy": str(self.config.strategy),
+            "parent": a.parents[0] if a.parents else None,
+        }
         try:
             with self._store_lock:
-                rec = self.store.record_verdict(a.verdict, problem_source=self.spec.source, candidate_source=a.candidate,
-                                                origin=origin, run_id=self.run_id,
-                                                item_key=f"{self.spec.id}::{a.request_id}")  # fmt: skip
+                rec = self.store.record_verdict(
+                    a.verdict,
+                    problem_source=self.spec.source,
+                    candidate_source=a.candidate,
+                    origin=origin,
+                    run_id=self.run_id,
+                    item_key=f"{self.spec.id}::{a.request_id}",
+                )
             a.record_id = rec.record_id
         except Exception as exc:  # noqa: BLE001 - a store outage must not lose the search; said once
             self._store_failed = True
@@ -196,8 +243,12 @@ class Session:
     def _start_run(self) -> None:
         if self.store is None:
             return
-        config = {"problem": self.spec.id, "problem_path": str(self.spec.path), "agent": self.config.public_dump(),
-                  "judge": self.judge_config.model_dump(mode="json")}  # fmt: skip
+        config = {
+            "problem": self.spec.id,
+            "problem_path": str(self.spec.path),
+            "agent": self.config.public_dump(),
+            "judge": self.judge_config.model_dump(mode="json"),
+        }
         self.run_id = self.store.start_run("optimize", config, budgets=self.budget.limits())
 
     def _lessons(self) -> None:
@@ -255,25 +306,46 @@ class Session:
         attempts = self.state.attempts
         counts = tally([str(a.outcome) for a in attempts], [a.codes for a in attempts])
         summary: dict[str, Any] = {
-            "schema": SUMMARY_SCHEMA, "status": stop.status, "stop_reason": stop.reason,
-            "problem": self.spec.id, "problem_path": str(self.spec.path), "provider": self.provider.name,
-            "model": self.model, "base_url": safe_url(self.config.base_url), "strategy": str(self.config.strategy),
-            "samples": self.config.samples, "turns": self.budget.turns, "attempts": len(attempts),
+            "schema": SUMMARY_SCHEMA,
+            "status": stop.status,
+            "stop_reason": stop.reason,
+            "problem": self.spec.id,
+            "problem_path": str(self.spec.path),
+            "provider": self.provider.name,
+            "model": self.model,
+            "base_url": safe_url(self.config.base_url),
+            "strategy": str(self.config.strategy),
+            "samples": self.config.samples,
+            "turns": self.budget.turns,
+            "attempts": len(attempts),
             "accepted_attempts": sum(1 for a in attempts if a.accepted),
-            "best": self._best_json(best), "tokens": {"in": self.budget.tokens_in, "out": self.budget.tokens_out,
-                                                      "total": self.budget.tokens},
-            "cost_usd": round(self.budget.cost, 6), "priced": self.price.known,
+            "best": self._best_json(best),
+            "tokens": {
+                "in": self.budget.tokens_in,
+                "out": self.budget.tokens_out,
+                "total": self.budget.tokens,
+            },
+            "cost_usd": round(self.budget.cost, 6),
+            "priced": self.price.known,
             "price_per_million": {"input": self.price.input_per_m, "output": self.price.output_per_m},
-            "retries": self.budget.retries, "provider_errors": counts["failures"].get("provider-error", 0),
-            **counts, "seconds": round(time.monotonic() - started, 3), "run_id": self.run_id,
-            "budgets": self.budget.limits(), "target": self.config.target,
-            "judge": self.judge_config.model_dump(mode="json"), "config": self.config.public_dump(),
+            "retries": self.budget.retries,
+            "provider_errors": counts["failures"].get("provider-error", 0),
+            **counts,
+            "seconds": round(time.monotonic() - started, 3),
+            "run_id": self.run_id,
+            "budgets": self.budget.limits(),
+            "target": self.config.target,
+            "judge": self.judge_config.model_dump(mode="json"),
+            "config": self.config.public_dump(),
             "notes": self.notes,
-        }  # fmt: skip
+        }
         replay = getattr(self.provider, "divergences", None)
         if replay is not None:
-            summary["replay"] = {"dir": self.config.replay, "served": getattr(self.provider, "served", 0),
-                                 "diverged": list(replay)}  # fmt: skip
+            summary["replay"] = {
+                "dir": self.config.replay,
+                "served": getattr(self.provider, "served", 0),
+                "diverged": list(replay),
+            }
         if self.config.record:
             summary["recorded_to"] = self.config.record
         self.folder.write_summary(summary)
@@ -290,6 +362,13 @@ class Session:
     def _best_json(best: Attempt | None) -> dict[str, Any] | None:
         if best is None or best.verdict is None:
             return None
-        return {"turn": best.turn, "sample": best.sample, "request_id": best.request_id, "path": "best.py",
-                "candidate_sha256": best.sha256, "speedup": best.speedup, "record_id": best.record_id,
-                "verdict": best.verdict.to_json_dict()}  # fmt: skip
+        return {
+            "turn": best.turn,
+            "sample": best.sample,
+            "request_id": best.request_id,
+            "path": "best.py",
+            "candidate_sha256": best.sha256,
+            "speedup": best.speedup,
+            "record_id": best.record_id,
+            "verdict": best.verdict.to_json_dict(),
+        }

@@ -96,10 +96,15 @@ def extract_candidate(reply: str, truncated: bool = False) -> ParseResult:
     open_block = next((b for b in blocks if not b.closed), None)
     if open_block is not None and not complete:
         lines = open_block.code.count("\n")
-        return ParseResult(None, (
-            f"the reply was cut off inside a code block (no closing fence after {lines} lines"
-            f"{', output-token limit reached' if truncated else ''}): send the whole file again, shorter if "
-            "needed, in one complete ```python block"), len(blocks))  # fmt: skip
+        return ParseResult(
+            None,
+            (
+                f"the reply was cut off inside a code block (no closing fence after {lines} lines"
+                f"{', output-token limit reached' if truncated else ''}): send the whole file again, shorter if "
+                "needed, in one complete ```python block"
+            ),
+            len(blocks),
+        )
     if complete:
         note = None
         if len(blocks) > 1:
@@ -107,21 +112,35 @@ def extract_candidate(reply: str, truncated: bool = False) -> ParseResult:
         return ParseResult(complete[-1].code, None, len(blocks), note)
     if not python:
         tags = ", ".join(sorted({b.tag or "?" for b in blocks}))
-        return ParseResult(None, f"no ```python block in the reply (found blocks tagged: {tags}); the whole "
-                                 "file, CUDA sources included as strings, goes in one ```python block", len(blocks))  # fmt: skip
-    return ParseResult(None, "no code block in the reply defines `class ModelNew(nn.Module)`: the file must "
-                             "define ModelNew with the same constructor signature as Model", len(blocks))  # fmt: skip
+        return ParseResult(
+            None,
+            f"no ```python block in the reply (found blocks tagged: {tags}); the whole "
+            "file, CUDA sources included as strings, goes in one ```python block",
+            len(blocks),
+        )
+    return ParseResult(
+        None,
+        "no code block in the reply defines `class ModelNew(nn.Module)`: the file must "
+        "define ModelNew with the same constructor signature as Model",
+        len(blocks),
+    )
 
 
 def _unfenced(text: str, truncated: bool) -> ParseResult:
     if not _MODELNEW.search(text):
-        return ParseResult(None, "no code found in the reply: answer with one ```python block holding the "
-                                 "whole file, which defines `class ModelNew`")  # fmt: skip
+        return ParseResult(
+            None,
+            "no code found in the reply: answer with one ```python block holding the "
+            "whole file, which defines `class ModelNew`",
+        )
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if _PY_START.match(line)), 0)
     code = "\n".join(lines[start:]).strip("\n") + "\n"
     note = "no code fences; took the reply as Python from its first code line"
     if truncated:
-        return ParseResult(None, "the reply hit the output-token limit before the file was complete: send "
-                                 "the whole file again in one ```python block")  # fmt: skip
+        return ParseResult(
+            None,
+            "the reply hit the output-token limit before the file was complete: send "
+            "the whole file again in one ```python block",
+        )
     return ParseResult(code, None, 0, note)

@@ -33,8 +33,11 @@ def price_for(model: str, price_in: float | None = None, price_out: float | None
         listed = table()[max(prefixes, key=len)] if prefixes else None
     if price_in is not None or price_out is not None:
         base = listed or (0.0, 0.0)
-        return Price(price_in if price_in is not None else base[0],
-                     price_out if price_out is not None else base[1], True)  # fmt: skip
+        return Price(
+            price_in if price_in is not None else base[0],
+            price_out if price_out is not None else base[1],
+            True,
+        )
     if listed is None:
         return Price(0.0, 0.0, False)
     return Price(listed[0], listed[1], True)

@@ -115,8 +115,10 @@ class HardwareCard:
         """The card's text, one fact a line; the CPU card says what the CPU judge can and cannot tell."""
         versions = f"torch {self.torch or '?'}, triton {self.triton or '?'}"
         if self.interpreter:
-            return ["CPU, Triton interpreter: correctness only, no timing (kernels run on the CPU, slowly)",
-                    versions]  # fmt: skip
+            return [
+                "CPU, Triton interpreter: correctness only, no timing (kernels run on the CPU, slowly)",
+                versions,
+            ]
         out = [
             f"GPU: {self.device}" + (f" (compute capability {self.capability})" if self.capability else "")
         ]
@@ -126,8 +128,11 @@ class HardwareCard:
             out.append(f"L2 cache: {self.l2_bytes / 2**20:.0f} MiB")
         if self.memory_bytes:
             out.append(f"device memory: {self.memory_bytes / 2**30:.0f} GiB")
-        out.append(f"measured copy bandwidth: {self.bandwidth / 1e9:.0f} GB/s" if self.bandwidth
-                   else "measured copy bandwidth: not measured yet (the first timed verdict measures it)")  # fmt: skip
+        out.append(
+            f"measured copy bandwidth: {self.bandwidth / 1e9:.0f} GB/s"
+            if self.bandwidth
+            else "measured copy bandwidth: not measured yet (the first timed verdict measures it)"
+        )
         if self.flops:
             out.append(f"measured bf16 matmul rate: {self.flops / 1e12:.0f} TFLOP/s")
         out.append(versions + (f", CUDA {self.cuda}" if self.cuda else ""))
@@ -156,9 +161,14 @@ def describe(spec: ProblemSpec, device: str = "auto") -> tuple[TaskInfo, Hardwar
     card = HardwareCard()
     data: dict[str, Any]
     try:
-        proc = subprocess.run([sys.executable, "-c", _SCRIPT, str(spec.path), str(FUZZ_SEEDS), device],
-                              capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT_S,
-                              env=scrubbed_environ(), cwd=str(Path(spec.path).parent))  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-c", _SCRIPT, str(spec.path), str(FUZZ_SEEDS), device],
+            capture_output=True,
+            text=True,
+            timeout=DESCRIBE_TIMEOUT_S,
+            env=scrubbed_environ(),
+            cwd=str(Path(spec.path).parent),
+        )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         data = (
             json.loads(lines[-1])
@@ -180,10 +190,17 @@ def describe(spec: ProblemSpec, device: str = "auto") -> tuple[TaskInfo, Hardwar
     info.tolerance = data.get("tolerance")
     info.notes.extend(data.get("errors") or [])
     hw = data.get("hardware") or {}
-    card = HardwareCard(device=hw.get("device", "cpu"), interpreter=not hw, sms=hw.get("sms"),
-                        l2_bytes=hw.get("l2_bytes"), memory_bytes=hw.get("memory_bytes"),
-                        capability=hw.get("capability"), cuda=hw.get("cuda"), torch=data.get("torch"),
-                        triton=data.get("triton"))  # fmt: skip
+    card = HardwareCard(
+        device=hw.get("device", "cpu"),
+        interpreter=not hw,
+        sms=hw.get("sms"),
+        l2_bytes=hw.get("l2_bytes"),
+        memory_bytes=hw.get("memory_bytes"),
+        capability=hw.get("capability"),
+        cuda=hw.get("cuda"),
+        torch=data.get("torch"),
+        triton=data.get("triton"),
+    )
     card.refresh_ceilings()
     return info, card
 

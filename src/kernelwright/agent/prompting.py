@@ -31,9 +31,14 @@ LOG_LINES = 12
 @cache
 def environment() -> jinja2.Environment:
     root = resources.files("kernelwright") / "prompts"
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                              autoescape=False)  # fmt: skip  # noqa: S701 - plain text for an LLM, not HTML
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )  # noqa: S701 - plain text for an LLM, not HTML
 
 
 @dataclass
@@ -56,37 +61,61 @@ def _trim_tail(text: str, limit: int = EVIDENCE_CHARS) -> str:
 def tolerance_text(task: TaskInfo) -> str:
     if task.tolerance:
         return ", ".join(f"{k}={v:g}" for k, v in task.tolerance.items()) + " (the problem's TOLERANCE)"
-    return ("default per output dtype: float32 atol=rtol=1e-4, float16 1e-2, bfloat16 2e-2; integer "
-            "outputs must match exactly")  # fmt: skip
+    return (
+        "default per output dtype: float32 atol=rtol=1e-4, float16 1e-2, bfloat16 2e-2; integer "
+        "outputs must match exactly"
+    )
 
 
 def _draft_view(draft: Attempt, feedback: Attempt | None) -> dict[str, Any]:
     """The candidate the next one should build on, when it is not the best kernel."""
-    return {"turn": draft.turn, "sample": draft.sample, "outcome": str(draft.outcome), "code": draft.candidate,
-            "is_last": draft is feedback}  # fmt: skip
+    return {
+        "turn": draft.turn,
+        "sample": draft.sample,
+        "outcome": str(draft.outcome),
+        "code": draft.candidate,
+        "is_last": draft is feedback,
+    }
 
 
 def verdict_view(a: Attempt) -> dict[str, Any]:
     """The latest attempt as structured feedback: category, reasons, evidence, numbers."""
-    view: dict[str, Any] = {"turn": a.turn, "sample": a.sample, "outcome": str(a.outcome), "reasons": [],
-                            "correctness": None, "timing": None, "notes": []}  # fmt: skip
+    view: dict[str, Any] = {
+        "turn": a.turn,
+        "sample": a.sample,
+        "outcome": str(a.outcome),
+        "reasons": [],
+        "correctness": None,
+        "timing": None,
+        "notes": [],
+    }
     if a.parse_error:
-        view.update(status="not judged", category="parse-error",
-                    reasons=[{"code": "parse", "message": a.parse_error, "evidence": ""}])  # fmt: skip
+        view.update(
+            status="not judged",
+            category="parse-error",
+            reasons=[{"code": "parse", "message": a.parse_error, "evidence": ""}],
+        )
         return view
     if a.judge_error:
-        view.update(status="not judged", category="judge-error",
-                    reasons=[{"code": "judge", "message": a.judge_error, "evidence": ""}])  # fmt: skip
+        view.update(
+            status="not judged",
+            category="judge-error",
+            reasons=[{"code": "judge", "message": a.judge_error, "evidence": ""}],
+        )
         return view
     v = a.verdict
     if v is None:
         view.update(status="not judged", category=str(a.outcome))
         return view
-    view["status"], view["category"] = v.verdict, v.category or ("slower-than-baseline"
-                                                                 if a.outcome is Outcome.SLOWER else None)  # fmt: skip
+    view["status"], view["category"] = (
+        v.verdict,
+        v.category or ("slower-than-baseline" if a.outcome is Outcome.SLOWER else None),
+    )
     hard = v.hard_reasons
-    view["reasons"] = [{"code": r.code, "message": r.message, "evidence": _trim_tail(r.evidence)}
-                       for r in (hard or v.reasons)[:MAX_REASONS]]  # fmt: skip
+    view["reasons"] = [
+        {"code": r.code, "message": r.message, "evidence": _trim_tail(r.evidence)}
+        for r in (hard or v.reasons)[:MAX_REASONS]
+    ]
     if len(hard) > MAX_REASONS:
         view["reasons"].append(
             {"code": "…", "message": f"{len(hard) - MAX_REASONS} more reasons", "evidence": ""}
@@ -96,7 +125,8 @@ def verdict_view(a: Attempt) -> dict[str, Any]:
         view["correctness"] = (
             f"{c.trials} benchmark-size seeds and {c.fuzz_cases} fuzz cases checked; max abs err "
             f"{c.max_abs_err:.3g}, max rel err {c.max_rel_err:.3g}; ablation: {c.ablation or 'not run'} "
-            f"({c.custom_launches} custom kernel launches per forward)")  # fmt: skip
+            f"({c.custom_launches} custom kernel launches per forward)"
+        )
         view["notes"] = list(c.notes)
     t = v.timing
     if t is not None:
@@ -104,21 +134,29 @@ def verdict_view(a: Attempt) -> dict[str, Any]:
         view["timing"] = (
             f"candidate {t.candidate_ms:.4f} ms (spread {t.spread:.1%}); eager {t.eager_ms:.4f} ms "
             f"-> {t.speedup_vs_eager:.2f}x; torch.compile {comp} -> {(t.speedup_vs_compiled or 0):.2f}x; "
-            f"{t.roofline_fraction:.0%} of the roofline (floor {t.floor_ms:.4f} ms)")  # fmt: skip
+            f"{t.roofline_fraction:.0%} of the roofline (floor {t.floor_ms:.4f} ms)"
+        )
     return view
 
 
 def best_view(a: Attempt) -> dict[str, Any]:
     t = a.verdict.timing if a.verdict else None
-    numbers = "correct; not timed (no GPU)" if t is None else (
-        f"{t.candidate_ms:.4f} ms, {t.speedup_vs_eager:.2f}x vs eager, {(t.speedup_vs_compiled or 0):.2f}x vs "
-        f"torch.compile, {t.roofline_fraction:.0%} of roofline")  # fmt: skip
+    numbers = (
+        "correct; not timed (no GPU)"
+        if t is None
+        else (
+            f"{t.candidate_ms:.4f} ms, {t.speedup_vs_eager:.2f}x vs eager, {(t.speedup_vs_compiled or 0):.2f}x vs "
+            f"torch.compile, {t.roofline_fraction:.0%} of roofline"
+        )
+    )
     return {"turn": a.turn, "sample": a.sample, "numbers": numbers, "code": a.candidate}
 
 
 def attempt_log(attempts: list[Attempt]) -> list[dict[str, Any]]:
-    rows = [{"turn": a.turn, "sample": a.sample, "outcome": str(a.outcome), "reason": a.reason_line(140)}
-            for a in attempts]  # fmt: skip
+    rows = [
+        {"turn": a.turn, "sample": a.sample, "outcome": str(a.outcome), "reason": a.reason_line(140)}
+        for a in attempts
+    ]
     return rows[-LOG_LINES:]
 
 
@@ -150,21 +188,42 @@ def turn_message(
     task = ctx.task
     avoid, tries = avoid_try(attempts, ctx.lessons)
     draft = plan.base if plan.base is not None and plan.base is not best and plan.base.candidate else None
-    return environment().get_template("turn.j2").render(
-        turn=turn, max_turns=ctx.max_turns, target=ctx.target, timed=not ctx.hardware.interpreter,
-        task={"problem_id": task.problem_id, "title": task.title, "source": task.source.rstrip() + "\n",
-              "init_inputs": shape_text(task.init_inputs), "inputs": shape_text(task.inputs),
-              "fuzz": [shape_text(f) for f in task.fuzz], "tolerance": tolerance_text(task), "notes": task.notes},
-        hardware=ctx.hardware.lines(), best=best_view(best) if best else None,
-        parents=[best_view(p) for p in plan.parents], reverted=plan.reverted,
-        last=verdict_view(plan.feedback) if plan.feedback else None,
-        draft=_draft_view(draft, plan.feedback) if draft else None,
-        knowledge=[{**k, "source": k["source"][:KERNEL_CHARS]} for k in ctx.knowledge],
-        log=attempt_log(attempts), avoid=avoid, tries=tries,
-    )  # fmt: skip
+    return (
+        environment()
+        .get_template("turn.j2")
+        .render(
+            turn=turn,
+            max_turns=ctx.max_turns,
+            target=ctx.target,
+            timed=not ctx.hardware.interpreter,
+            task={
+                "problem_id": task.problem_id,
+                "title": task.title,
+                "source": task.source.rstrip() + "\n",
+                "init_inputs": shape_text(task.init_inputs),
+                "inputs": shape_text(task.inputs),
+                "fuzz": [shape_text(f) for f in task.fuzz],
+                "tolerance": tolerance_text(task),
+                "notes": task.notes,
+            },
+            hardware=ctx.hardware.lines(),
+            best=best_view(best) if best else None,
+            parents=[best_view(p) for p in plan.parents],
+            reverted=plan.reverted,
+            last=verdict_view(plan.feedback) if plan.feedback else None,
+            draft=_draft_view(draft, plan.feedback) if draft else None,
+            knowledge=[{**k, "source": k["source"][:KERNEL_CHARS]} for k in ctx.knowledge],
+            log=attempt_log(attempts),
+            avoid=avoid,
+            tries=tries,
+        )
+    )
 
 
-def build_messages(ctx: PromptContext, plan: Plan, attempts: list[Attempt], best: Attempt | None,
-                   turn: int) -> list[Message]:  # fmt: skip
-    return [{"role": "system", "content": system_message(ctx)},
-            {"role": "user", "content": turn_message(ctx, plan, attempts, best, turn)}]  # fmt: skip
+def build_messages(
+    ctx: PromptContext, plan: Plan, attempts: list[Attempt], best: Attempt | None, turn: int
+) -> list[Message]:
+    return [
+        {"role": "system", "content": system_message(ctx)},
+        {"role": "user", "content": turn_message(ctx, plan, attempts, best, turn)},
+    ]

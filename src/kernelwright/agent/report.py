@@ -17,8 +17,10 @@ def attempt_line(a: Attempt) -> str:
     style = STYLE.get(a.outcome, "red")
     extra = f", {a.retries} retries" if a.retries else ""
     reason = a.reason_line(110).replace("[", "\\[")
-    return redact(f"  turn {a.turn} sample {a.sample}: [{style}]{a.outcome}[/] {reason} "
-                  f"[dim]({a.tokens_in}+{a.tokens_out} tok, {a.seconds:.1f} s{extra})[/]")  # fmt: skip
+    return redact(
+        f"  turn {a.turn} sample {a.sample}: [{style}]{a.outcome}[/] {reason} "
+        f"[dim]({a.tokens_in}+{a.tokens_out} tok, {a.seconds:.1f} s{extra})[/]"
+    )
 
 
 def _money(s: dict[str, Any]) -> str:
@@ -26,8 +28,11 @@ def _money(s: dict[str, Any]) -> str:
 
 
 def summary_table(s: dict[str, Any]) -> Table:
-    table = Table(title=f"optimize {s['problem']} with {s['provider']}:{s['model']}", show_header=False,
-                  title_justify="left")  # fmt: skip
+    table = Table(
+        title=f"optimize {s['problem']} with {s['provider']}:{s['model']}",
+        show_header=False,
+        title_justify="left",
+    )
     table.add_column(style="bold")
     table.add_column()
     ok = s["best"] is not None
@@ -40,10 +45,16 @@ def summary_table(s: dict[str, Any]) -> Table:
             else f"{b['speedup']:.2f}x over the stronger baseline"
         )
         table.add_row("best", f"turn {b['turn']} sample {b['sample']}: {speed} -> best.py")
-    table.add_row("search", f"{s['strategy']}, {s['turns']} rounds, {s['attempts']} candidates, "
-                  f"{s['accepted_attempts']} accepted")  # fmt: skip
-    table.add_row("usage", f"{s['tokens']['in']:,} in + {s['tokens']['out']:,} out tokens, {_money(s)}, "
-                  f"{s['retries']} retries, {s['seconds']:.1f} s")  # fmt: skip
+    table.add_row(
+        "search",
+        f"{s['strategy']}, {s['turns']} rounds, {s['attempts']} candidates, "
+        f"{s['accepted_attempts']} accepted",
+    )
+    table.add_row(
+        "usage",
+        f"{s['tokens']['in']:,} in + {s['tokens']['out']:,} out tokens, {_money(s)}, "
+        f"{s['retries']} retries, {s['seconds']:.1f} s",
+    )
     if s["failures"]:
         table.add_row("failures", ", ".join(f"{k}: {n}" for k, n in s["failures"].items()))
     if s["wrong_output_codes"]:
@@ -64,17 +75,29 @@ def suite_table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> list[Tab
             table.add_row(r["problem"], "[red]error[/]", "", "", "", "", redact(r["error"])[:90])
             continue
         s = r["summary"]
-        best = "-" if s["best"] is None else ("correct" if s["best"]["speedup"] is None
-                                              else f"{s['best']['speedup']:.2f}x")  # fmt: skip
+        best = (
+            "-"
+            if s["best"] is None
+            else ("correct" if s["best"]["speedup"] is None else f"{s['best']['speedup']:.2f}x")
+        )
         style = "bold green" if s["best"] is not None else "bold red"
         fails = ", ".join(f"{k} {n}" for k, n in s["failures"].items())
-        table.add_row(r["problem"], f"[{style}]{s['status']}[/]", best, str(s["turns"]), f"{s['tokens']['total']:,}",
-                      f"${s['cost_usd']:.4f}", fails)  # fmt: skip
+        table.add_row(
+            r["problem"],
+            f"[{style}]{s['status']}[/]",
+            best,
+            str(s["turns"]),
+            f"{s['tokens']['total']:,}",
+            f"${s['cost_usd']:.4f}",
+            fails,
+        )
     totals = Table(title="fast_p and failure taxonomy", show_header=False, title_justify="left")
     totals.add_column(style="bold")
     totals.add_column()
-    totals.add_row("problems", f"{summary['problems']}: {summary['solved']} with an accepted kernel, "
-                   f"{summary['errors']} errors")  # fmt: skip
+    totals.add_row(
+        "problems",
+        f"{summary['problems']}: {summary['solved']} with an accepted kernel, {summary['errors']} errors",
+    )
     for base in ("eager", "compiled"):
         cells = []
         for p in ("0", "1", "1.5", "2"):

@@ -33,17 +33,31 @@ def _slug(problem_id: str) -> str:
     return problem_id.replace("/", "__")
 
 
-def run_suite(problems_dir: Path, out: Path, config: AgentConfig, judge_config: JudgeConfig, store: Any,
-              err: Console) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # fmt: skip
+def run_suite(
+    problems_dir: Path, out: Path, config: AgentConfig, judge_config: JudgeConfig, store: Any, err: Console
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     specs = discover(problems_dir)
     out.mkdir(parents=True, exist_ok=True)
     suite_run = None
     if store is not None:
-        suite_run = store.start_run("optimize-suite", {"problems": str(problems_dir), "agent": config.public_dump(),
-                                                       "judge": judge_config.model_dump(mode="json")})  # fmt: skip
+        suite_run = store.start_run(
+            "optimize-suite",
+            {
+                "problems": str(problems_dir),
+                "agent": config.public_dump(),
+                "judge": judge_config.model_dump(mode="json"),
+            },
+        )
     rows: list[dict[str, Any]] = []
-    progress = Progress(TextColumn("[bold]optimizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=err, transient=False)  # fmt: skip
+    progress = Progress(
+        TextColumn("[bold]optimizing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=False,
+    )
     with progress:
         task = progress.add_task("", total=len(specs))
         for spec in specs:
@@ -75,8 +89,15 @@ def run_suite(problems_dir: Path, out: Path, config: AgentConfig, judge_config: 
                 status = "error"
             progress.update(task, advance=1, description=f"{spec.id}: {status}")
     summary = summarize(rows)
-    body = redact_obj({"schema": SUITE_SCHEMA, "problems_dir": str(problems_dir), "run_id": suite_run,
-                       "summary": summary, "results": rows})  # fmt: skip
+    body = redact_obj(
+        {
+            "schema": SUITE_SCHEMA,
+            "problems_dir": str(problems_dir),
+            "run_id": suite_run,
+            "summary": summary,
+            "results": rows,
+        }
+    )
     (out / "suite_summary.json").write_text(json.dumps(body, indent=1) + "\n")
     if store is not None and suite_run:
         store.update_run_usage(suite_run, summary["tokens"], summary["cost_usd"])
@@ -103,8 +124,13 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         cost += s["cost_usd"]
         retries += s["retries"]
     return {
-        "problems": len(rows), "solved": len(verdicts), "errors": sum(1 for r in rows if r.get("error")),
-        "fast_p": fast_p(verdicts, len(rows)), "failures": dict(sorted(failures.items())),
-        "wrong_output_codes": dict(sorted(codes.items())), "tokens": tokens, "cost_usd": round(cost, 6),
+        "problems": len(rows),
+        "solved": len(verdicts),
+        "errors": sum(1 for r in rows if r.get("error")),
+        "fast_p": fast_p(verdicts, len(rows)),
+        "failures": dict(sorted(failures.items())),
+        "wrong_output_codes": dict(sorted(codes.items())),
+        "tokens": tokens,
+        "cost_usd": round(cost, 6),
         "retries": retries,
-    }  # fmt: skip
+    }

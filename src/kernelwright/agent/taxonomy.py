@@ -34,8 +34,9 @@ class Outcome(StrEnum):
 
 
 FAILURES = [o for o in Outcome if o is not Outcome.ACCEPTED]
-CHEATS = frozenset({Outcome.PASSTHROUGH, Outcome.TAMPERING, Outcome.TIMING_EVASION, Outcome.SANDBOX,
-                    Outcome.INPUT_MUTATION})  # fmt: skip
+CHEATS = frozenset(
+    {Outcome.PASSTHROUGH, Outcome.TAMPERING, Outcome.TIMING_EVASION, Outcome.SANDBOX, Outcome.INPUT_MUTATION}
+)
 _BY_CATEGORY = {
     "compile-error": Outcome.COMPILE_ERROR, "wrong-output": Outcome.WRONG_OUTPUT,
     "input-mutation": Outcome.INPUT_MUTATION, "reference-passthrough": Outcome.PASSTHROUGH,
@@ -64,8 +65,13 @@ HINTS: dict[Outcome, str] = {
 }  # fmt: skip
 
 
-def outcome_of(verdict: Verdict | None, *, provider_error: bool = False, parse_error: bool = False,
-               judge_error: bool = False) -> Outcome:  # fmt: skip
+def outcome_of(
+    verdict: Verdict | None,
+    *,
+    provider_error: bool = False,
+    parse_error: bool = False,
+    judge_error: bool = False,
+) -> Outcome:
     if provider_error:
         return Outcome.PROVIDER_ERROR
     if parse_error:
@@ -97,5 +103,7 @@ def wrong_output_codes(verdict: Verdict | None) -> list[str]:
 def tally(outcomes: list[str], codes: list[list[str]]) -> dict[str, dict[str, int]]:
     """`{"failures": {outcome: n}, "wrong_output_codes": {code: n}}` with zero counts left out."""
     fails = Counter(o for o in outcomes if o != Outcome.ACCEPTED)
-    return {"failures": dict(sorted(fails.items())),
-            "wrong_output_codes": dict(sorted(Counter(c for cs in codes for c in cs).items()))}  # fmt: skip
+    return {
+        "failures": dict(sorted(fails.items())),
+        "wrong_output_codes": dict(sorted(Counter(c for cs in codes for c in cs).items())),
+    }

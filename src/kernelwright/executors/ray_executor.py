@@ -46,9 +46,14 @@ class RayJudge:
     running. ``task`` is the worker-side function; tests swap it to inject worker deaths.
     """
 
-    def __init__(self, address: str | None = None, *, num_cpus: int | None = None,
-                 max_retries: int = DEFAULT_RETRIES,
-                 task: Callable[[dict[str, Any]], dict[str, Any]] = judge_payload) -> None:  # fmt: skip
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        num_cpus: int | None = None,
+        max_retries: int = DEFAULT_RETRIES,
+        task: Callable[[dict[str, Any]], dict[str, Any]] = judge_payload,
+    ) -> None:
         ray = _ray()
         self.max_retries = max_retries
         self._owns_runtime = False
@@ -91,8 +96,9 @@ class RayJudge:
     def __call__(self, item: Item, config: JudgeConfig) -> Verdict:
         ray = _ray()
         payload = make_payload(item, config)
-        ref = self._remote.options(**self.resources(config), max_retries=self.max_retries,
-                                   retry_exceptions=False).remote(payload)  # fmt: skip
+        ref = self._remote.options(
+            **self.resources(config), max_retries=self.max_retries, retry_exceptions=False
+        ).remote(payload)
         try:
             result = ray.get(ref)
         except ray.exceptions.RayTaskError as exc:  # a bug raised in the task itself: not retried
@@ -109,8 +115,10 @@ class RayJudge:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
         what = type(exc).__name__
         detail = lines[-1] if lines else ""
-        return (f"ray: judging {item.key} was lost ({what}) after {self.max_retries} "
-                f"retr{'y' if self.max_retries == 1 else 'ies'}: {detail}"[:400])  # fmt: skip
+        return (
+            f"ray: judging {item.key} was lost ({what}) after {self.max_retries} "
+            f"retr{'y' if self.max_retries == 1 else 'ies'}: {detail}"[:400]
+        )
 
     def close(self) -> None:
         """Shut down the local cluster this judge started, or disconnect from the remote one it joined.

@@ -139,19 +139,25 @@ def headline_rows(doc: dict[str, Any]) -> list[dict[str, str]]:
         if p.get("category"):
             verdict += f" ({p['category']})"
         roof = p.get("roofline_fraction")
-        rows.append({
-            "problem": p["id"],
-            "ms": _fmt(p.get("candidate_ms"), ".4f"),
-            "vs_eager": _fmt(p.get("speedup_vs_eager"), ".2f", "×"),
-            "vs_compile": _fmt(p.get("speedup_vs_compiled"), ".2f", "×"),
-            "vs_vendor": _fmt(p.get("speedup_vs_vendor"), ".2f", "×"),
-            "roofline": _fmt(roof * 100 if roof is not None else None, ".0f", "%"),
-            "judge_ms": _fmt((p.get("judge_ms") or {}).get("candidate"), ".4f"),
-            "judge_vs_compile": _fmt(p.get("judge_speedup_vs_compiled"), ".2f", "×"),
-            "share": _fmt(p["custom_kernel_share"] * 100 if p.get("custom_kernel_share") is not None else None, ".0f", "%"),
-            "bound": p.get("bound") or "–",
-            "verdict": verdict,
-        })  # fmt: skip
+        rows.append(
+            {
+                "problem": p["id"],
+                "ms": _fmt(p.get("candidate_ms"), ".4f"),
+                "vs_eager": _fmt(p.get("speedup_vs_eager"), ".2f", "×"),
+                "vs_compile": _fmt(p.get("speedup_vs_compiled"), ".2f", "×"),
+                "vs_vendor": _fmt(p.get("speedup_vs_vendor"), ".2f", "×"),
+                "roofline": _fmt(roof * 100 if roof is not None else None, ".0f", "%"),
+                "judge_ms": _fmt((p.get("judge_ms") or {}).get("candidate"), ".4f"),
+                "judge_vs_compile": _fmt(p.get("judge_speedup_vs_compiled"), ".2f", "×"),
+                "share": _fmt(
+                    p["custom_kernel_share"] * 100 if p.get("custom_kernel_share") is not None else None,
+                    ".0f",
+                    "%",
+                ),
+                "bound": p.get("bound") or "–",
+                "verdict": verdict,
+            }
+        )
     return rows
 
 
@@ -187,7 +193,11 @@ def notes(doc: dict[str, Any]) -> list[str]:
         if p.get("verdict") == "accepted" and s is not None and TIE <= s < 1.0:
             ties.append(f"{p['id']} ({s:.3f}×)")
         elif p.get("verdict") == "accepted" and s is not None and s < TIE:
-            where = f"it reaches {roof:.0%} of its {p.get('bound') or ''}-bound roofline floor" if roof else "no roofline"
+            where = (
+                f"it reaches {roof:.0%} of its {p.get('bound') or ''}-bound roofline floor"
+                if roof
+                else "no roofline"
+            )
             if compile_roof is not None:
                 where += f", torch.compile {compile_roof:.0%}"
             if roof is not None and compile_roof is not None and compile_roof - roof < 0.05:
@@ -198,8 +208,10 @@ def notes(doc: dict[str, Any]) -> list[str]:
                 why = "headroom remains in memory traffic or launch overhead"
             out.append(f"{p['id']} loses to torch.compile ({s:.2f}×): {where}; {why}.")
         if roof is not None and roof > 1.0 and p.get("verdict") == "accepted":
-            out.append(f"{p['id']} runs above the measured ceiling ({roof:.0%} of the floor): the ceiling is one "
-                       "8192³ matmul on random data, and this shape ran faster; read the floor as approximate.")  # fmt: skip
+            out.append(
+                f"{p['id']} runs above the measured ceiling ({roof:.0%} of the floor): the ceiling is one "
+                "8192³ matmul on random data, and this shape ran faster; read the floor as approximate."
+            )
         if p.get("verdict") == "rejected":
             first = (p.get("reasons") or [{}])[0].get("message", "")
             out.append(f"{p['id']} was rejected ({p.get('category')}): {first[:300]}")
@@ -210,7 +222,9 @@ def notes(doc: dict[str, Any]) -> list[str]:
         if p.get("verdict") == "accepted" and p.get("candidate_ms") is not None and not p.get("judge_ms"):
             out.append(f"{p['id']}: the judge gave no timing; only the do_bench kernel time is shown.")
     if ties:
-        out.append(f"Within {1 - TIE:.0%} of torch.compile (a tie at do_bench's resolution): {', '.join(ties)}.")
+        out.append(
+            f"Within {1 - TIE:.0%} of torch.compile (a tie at do_bench's resolution): {', '.join(ties)}."
+        )
     return out
 
 
@@ -257,9 +271,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in headline_rows(doc):
-        lines.append(f"| {r['problem']} | {r['ms']} | {r['vs_eager']} | {r['vs_compile']} | {r['vs_vendor']} | "
-                     f"{r['roofline']} | {r['judge_ms']} | {r['judge_vs_compile']} | {r['share']} | {r['bound']} | "
-                     f"{r['verdict']} |")  # fmt: skip
+        lines.append(
+            f"| {r['problem']} | {r['ms']} | {r['vs_eager']} | {r['vs_compile']} | {r['vs_vendor']} | "
+            f"{r['roofline']} | {r['judge_ms']} | {r['judge_vs_compile']} | {r['share']} | {r['bound']} | "
+            f"{r['verdict']} |"
+        )
     ns = notes(doc)
     if ns:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in ns]
@@ -281,9 +297,16 @@ def render_html(doc: dict[str, Any], with_charts: bool = True) -> str:
     )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(template_text).render(
-        doc=doc, s=summary(doc), rows=headline_rows(doc), notes=notes(doc), figures=shown, chart_note=chart_note,
-        ceilings=doc.get("ceilings") or {}, fmt=_fmt, basis=TIMING_BASIS,
-    )  # fmt: skip
+        doc=doc,
+        s=summary(doc),
+        rows=headline_rows(doc),
+        notes=notes(doc),
+        figures=shown,
+        chart_note=chart_note,
+        ceilings=doc.get("ceilings") or {},
+        fmt=_fmt,
+        basis=TIMING_BASIS,
+    )
 
 
 def write_report(

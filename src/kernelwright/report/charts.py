@@ -45,8 +45,11 @@ def speedup_chart(doc: dict[str, Any]) -> str | None:
     if not probs:
         return None
     plt = _plt()
-    series = [("vs eager", "speedup_vs_eager", COLORS["eager"]), ("vs torch.compile", "speedup_vs_compiled", COLORS["compile"]),
-              ("vs vendor", "speedup_vs_vendor", COLORS["vendor"])]  # fmt: skip
+    series = [
+        ("vs eager", "speedup_vs_eager", COLORS["eager"]),
+        ("vs torch.compile", "speedup_vs_compiled", COLORS["compile"]),
+        ("vs vendor", "speedup_vs_vendor", COLORS["vendor"]),
+    ]
     series = [s for s in series if any(p.get(s[1]) for p in probs)]
     fig, ax = plt.subplots(figsize=(11, 0.9 + 0.36 * len(probs) * max(1, len(series)) / 2))
     height = 0.8 / len(series)
@@ -90,8 +93,13 @@ def roofline_chart(doc: dict[str, Any]) -> str | None:
     for key, style in (("bf16_flops_per_s", "-"), ("tf32_flops_per_s", "--"), ("fp32_flops_per_s", ":")):
         peak = c.get(key)
         if peak:
-            ax.plot(xs, [min(peak, x * bw) / 1e12 for x in xs], style, color="gray",
-                    label=f"{key.split('_')[0]} peak {peak / 1e12:.0f} TFLOP/s · copy {bw / 1e9:.0f} GB/s")  # fmt: skip
+            ax.plot(
+                xs,
+                [min(peak, x * bw) / 1e12 for x in xs],
+                style,
+                color="gray",
+                label=f"{key.split('_')[0]} peak {peak / 1e12:.0f} TFLOP/s · copy {bw / 1e9:.0f} GB/s",
+            )
     for p, x in zip(with_flops, ai, strict=True):
         y = p["flops"] / (p["candidate_ms"] * 1e-3) / 1e12
         ax.scatter(
@@ -149,8 +157,15 @@ def timing_chart(doc: dict[str, Any]) -> str | None:
         )
         for key, name in (("eager_ms", "eager"), ("compiled_ms", "compile"), ("vendor_ms", "vendor")):
             if p.get(key):
-                ax.scatter([p[key]], [j], marker="|", s=140, color=COLORS[name], zorder=2,
-                           label=f"{name} median" if name not in ax.get_legend_handles_labels()[1] else None)  # fmt: skip
+                ax.scatter(
+                    [p[key]],
+                    [j],
+                    marker="|",
+                    s=140,
+                    color=COLORS[name],
+                    zorder=2,
+                    label=f"{name} median" if name not in ax.get_legend_handles_labels()[1] else None,
+                )
     ax.set_xscale("log")
     ax.set_yticks(range(len(probs)))
     ax.set_yticklabels([p["id"] for p in probs], fontsize=8)

@@ -61,9 +61,25 @@ def _stdlib_dirs() -> tuple[str, ...]:
 
 def default_read_roots() -> list[str]:
     """Where installed Python, CUDA and Triton files live: readable, never writable."""
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, "/usr", "/lib", "/lib64", "/opt", "/etc", "/sys",
-             "/dev", "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/driver/nvidia",
-             "/var/lib/dkms", "/run/nvidia-persistenced"}  # fmt: skip
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/opt",
+        "/etc",
+        "/sys",
+        "/dev",
+        "/proc/self",
+        "/proc/cpuinfo",
+        "/proc/meminfo",
+        "/proc/stat",
+        "/proc/driver/nvidia",
+        "/var/lib/dkms",
+        "/run/nvidia-persistenced",
+    }
     for p in sys.path:
         if p and os.path.isdir(p):
             roots.add(p)
@@ -132,7 +148,8 @@ class AuditPolicy:
             p = os.path.join(os.getcwd(), p)
         real = os.path.realpath(p)
         if any(part in real for part in _SECRET_PATH_PARTS) or (
-            real.startswith("/proc/") and not real.startswith(("/proc/self/", "/proc/cpuinfo", "/proc/meminfo"))
+            real.startswith("/proc/")
+            and not real.startswith(("/proc/self/", "/proc/cpuinfo", "/proc/meminfo"))
             and not real.startswith("/proc/driver/")
         ):
             return f"opens {p}: process memory and other processes are out of bounds"
@@ -140,7 +157,9 @@ class AuditPolicy:
         if isinstance(mode, str):
             writing = any(c in mode for c in "wax+")
         if isinstance(flags, int):
-            writing = writing or bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
+            writing = writing or bool(
+                flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+            )
         if writing:
             if real in ("/dev/null",) or self._under(real, self.write_roots):
                 return None
@@ -176,20 +195,41 @@ class AuditPolicy:
         if event == "open":
             if not self._candidate_asked():
                 return None
-            why = self._open_allowed(args[0], args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None)
+            why = self._open_allowed(
+                args[0], args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None
+            )
             return ("sandbox", "KW-R101", why) if why else None
         if event in ("os.listdir", "os.scandir"):
             if args and args[0] is not None and self._candidate_asked():
                 why = self._open_allowed(args[0], "r", None)
                 return ("sandbox", "KW-R101", why.replace("reads", "lists")) if why else None
             return None
-        if event in ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.symlink",
-                     "os.link", "os.truncate", "os.utime", "shutil.rmtree", "shutil.copyfile", "shutil.move"):  # fmt: skip
+        if event in (
+            "os.remove",
+            "os.rename",
+            "os.rmdir",
+            "os.mkdir",
+            "os.chmod",
+            "os.chown",
+            "os.symlink",
+            "os.link",
+            "os.truncate",
+            "os.utime",
+            "shutil.rmtree",
+            "shutil.copyfile",
+            "shutil.move",
+        ):
             paths = [a for a in args if isinstance(a, str | bytes | os.PathLike)]
-            for p in paths[:2] if event in ("os.rename", "os.symlink", "os.link", "shutil.move") else paths[:1]:
+            for p in (
+                paths[:2] if event in ("os.rename", "os.symlink", "os.link", "shutil.move") else paths[:1]
+            ):
                 real = os.path.realpath(os.fsdecode(p))
                 if not self._under(real, self.write_roots) and self._candidate_asked():
-                    return ("sandbox", "KW-R101", f"{event} on {os.fsdecode(p)}: outside the private directory")
+                    return (
+                        "sandbox",
+                        "KW-R101",
+                        f"{event} on {os.fsdecode(p)}: outside the private directory",
+                    )
             return None
         if event in ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn"):
             exe = args[0] if args else None
@@ -199,20 +239,37 @@ class AuditPolicy:
                 first = argv[0] if isinstance(argv, list | tuple) else str(argv).split()[0]
                 name = os.path.basename(os.fsdecode(first))
             if name in ALLOWED_EXECUTABLES or not self._candidate_asked():
-                return None  # compilers, or Triton/torch running their own tools (e.g. `file`, compile workers)
+                return (
+                    None  # compilers, or Triton/torch running their own tools (e.g. `file`, compile workers)
+                )
             return ("sandbox", "KW-R102", f"runs a subprocess ({name or argv!r}): only compilers may run")
         if event in ("os.system", "pty.spawn", "os.fork", "os.forkpty"):
             return ("sandbox", "KW-R102", f"{event}: candidates may not start processes")
-        if event.startswith(("socket.", "urllib.", "ftplib.", "http.client.", "smtplib.", "imaplib.", "webbrowser")):
+        if event.startswith(
+            ("socket.", "urllib.", "ftplib.", "http.client.", "smtplib.", "imaplib.", "webbrowser")
+        ):
             return ("sandbox", "KW-R103", f"{event}: candidates have no network")
         if event.startswith("ctypes."):
             if self._candidate_asked():
-                return ("sandbox", "KW-R104", f"{event} {args[0] if args else ''}: no native escapes via ctypes")
+                return (
+                    "sandbox",
+                    "KW-R104",
+                    f"{event} {args[0] if args else ''}: no native escapes via ctypes",
+                )
             return None
-        if event in ("sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
-                     "gc.get_referents"):  # fmt: skip
+        if event in (
+            "sys._getframe",
+            "sys._current_frames",
+            "gc.get_objects",
+            "gc.get_referrers",
+            "gc.get_referents",
+        ):
             if self._candidate_asked():
-                return ("sandbox", "KW-R105", f"{event}: frame and garbage-collector introspection is blocked")
+                return (
+                    "sandbox",
+                    "KW-R105",
+                    f"{event}: frame and garbage-collector introspection is blocked",
+                )
             return None
         if event == "object.__getattr__":
             if len(args) > 1 and args[1] in _FRAME_ATTRS and self._candidate_asked():

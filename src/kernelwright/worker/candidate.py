@@ -39,8 +39,15 @@ def main(argv: list[str]) -> int:
             res_send(kind, payload, **fields)
 
     def error(stage: str, exc: BaseException, case: str | None = None) -> None:
-        send("error", stage=stage, case=case, type=type(exc).__name__, module=type(exc).__module__,
-             message=str(exc)[:2000], traceback=_short_tb())  # fmt: skip
+        send(
+            "error",
+            stage=stage,
+            case=case,
+            type=type(exc).__name__,
+            module=type(exc).__module__,
+            message=str(exc)[:2000],
+            traceback=_short_tb(),
+        )
 
     import torch
 
@@ -122,20 +129,29 @@ def main(argv: list[str]) -> int:
         if reuse is not None:
             inputs = common.refill_(reuse, inputs)
         if case.kind != "timed":
-            shapes = ", ".join("x".join(map(str, t.shape)) + f" {str(t.dtype)[6:]}" for t in inputs
-                               if isinstance(t, torch.Tensor))  # fmt: skip
+            shapes = ", ".join(
+                "x".join(map(str, t.shape)) + f" {str(t.dtype)[6:]}"
+                for t in inputs
+                if isinstance(t, torch.Tensor)
+            )
             send("starting", case=case.label(), inputs=shapes)
         before = threading.active_count()
         with torch.no_grad():
             timed = case.kind == "timed"
-            out, ms, host_ms, early = clock.time_call(lambda: model(*inputs), None if timed else plain_outputs)
+            out, ms, host_ms, early = clock.time_call(
+                lambda: model(*inputs), None if timed else plain_outputs
+            )
         snap, why = plain_outputs(out) if timed else early
         after = threading.active_count()
         if not baseline_threads:
             baseline_threads.append(before)
         if after > max(before, baseline_threads[0]):
-            send("violation", category="sandbox", code="KW-R106",
-                 message=f"{after - before} thread(s) still running after forward returned (THREATS #13)")  # fmt: skip
+            send(
+                "violation",
+                category="sandbox",
+                code="KW-R106",
+                message=f"{after - before} thread(s) still running after forward returned (THREATS #13)",
+            )
         if why:
             send("bad_output", case=case.label(), message=why)
             return None, inputs, (ms, host_ms)
@@ -161,8 +177,14 @@ def main(argv: list[str]) -> int:
             return 0
         if snap is None:
             return 0
-        send("case", dump_tensors({"outputs": cpu_tensors(snap), "inputs": cpu_tensors(inputs)}), case=label,
-             launches=dict(ledger.counts), failures=list(ledger.failures), ms=ms)  # fmt: skip
+        send(
+            "case",
+            dump_tensors({"outputs": cpu_tensors(snap), "inputs": cpu_tensors(inputs)}),
+            case=label,
+            launches=dict(ledger.counts),
+            failures=list(ledger.failures),
+            ms=ms,
+        )
         check_integrity(label)
 
     # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
@@ -174,7 +196,12 @@ def main(argv: list[str]) -> int:
         payload = dump_tensors({"outputs": cpu_tensors(snap)}) if snap is not None else b""
         send("ablation", payload, skipped=ledger.skipped, case=ablation_case.label())
     except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
-        send("ablation", skipped=ledger.skipped, case=ablation_case.label(), raised=f"{type(exc).__name__}: {exc}"[:300])
+        send(
+            "ablation",
+            skipped=ledger.skipped,
+            case=ablation_case.label(),
+            raised=f"{type(exc).__name__}: {exc}"[:300],
+        )
     ledger.ablate = False
 
     # The op log feeds --strict and the reference-ops check (candidate_run.py).

@@ -58,7 +58,9 @@ class Clock:
         }
         if cuda:
             watched["torch._C._cuda_synchronize"] = (torch._C, "_cuda_synchronize")
-        clock.originals = {name: (owner, attr, getattr(owner, attr)) for name, (owner, attr) in watched.items()}
+        clock.originals = {
+            name: (owner, attr, getattr(owner, attr)) for name, (owner, attr) in watched.items()
+        }
         if cuda:
             clock._sync = torch._C._cuda_synchronize
             clock._event_cls = torch._C._CudaEventBase
@@ -83,7 +85,11 @@ class Clock:
             self._spin(2_000_000)
 
     def tampered(self) -> list[str]:
-        return [name for name, (owner, attr, orig) in self.originals.items() if getattr(owner, attr, None) is not orig]
+        return [
+            name
+            for name, (owner, attr, orig) in self.originals.items()
+            if getattr(owner, attr, None) is not orig
+        ]
 
     def sync(self) -> None:
         if self.cuda:
@@ -93,7 +99,9 @@ class Clock:
         if self.cuda:
             self._flush.zero_()
 
-    def time_call(self, fn: Callable[[], Any], early: Callable[[Any], Any] | None = None) -> tuple[Any, float, float, Any]:
+    def time_call(
+        self, fn: Callable[[], Any], early: Callable[[Any], Any] | None = None
+    ) -> tuple[Any, float, float, Any]:
         """(result, device ms, host ms, early(result)) of one call, honest against side streams.
 
         `early` runs right after forward returns, before the device-wide synchronise, on the stream
@@ -130,7 +138,10 @@ def plain_outputs(out: Any) -> tuple[list[torch.Tensor] | None, str]:
     snap: list[torch.Tensor] = []
     for i, o in enumerate(flat):
         if type(o) is not torch.Tensor:
-            return None, f"output {i} is a {type(o).__module__}.{type(o).__qualname__}, not a plain torch.Tensor"
+            return (
+                None,
+                f"output {i} is a {type(o).__module__}.{type(o).__qualname__}, not a plain torch.Tensor",
+            )
         if o.layout is not torch.strided:
             return None, f"output {i} has layout {o.layout}; a dense strided tensor is required"
         if o.requires_grad:
@@ -144,12 +155,20 @@ def checked_values(snap: list[torch.Tensor], positions: list) -> list[torch.Tens
     out = []
     for s, idx in zip(snap, positions, strict=True):
         flat = s.reshape(-1)
-        out.append((flat if idx is None else flat[torch.tensor(idx, dtype=torch.long, device=flat.device)]).cpu())
+        out.append(
+            (flat if idx is None else flat[torch.tensor(idx, dtype=torch.long, device=flat.device)]).cpu()
+        )
     return out
 
 
-def report_timed_call(send: Callable[..., None], recv: Callable[[], tuple[dict, bytes]], index: int,
-                      snap: list[torch.Tensor], ms: float, host_ms: float) -> None:  # fmt: skip
+def report_timed_call(
+    send: Callable[..., None],
+    recv: Callable[[], tuple[dict, bytes]],
+    index: int,
+    snap: list[torch.Tensor],
+    ms: float,
+    host_ms: float,
+) -> None:
     """One timed call's exchange with the parent, shared by both workers so their loops cost the same
     (the parent calibrates its wall-clock check on the reference's loop): report the time, receive the
     positions chosen after the call, send those values."""

@@ -38,15 +38,26 @@ def _watched() -> list[tuple[str, Any]]:
     import kernelwright.worker.launches as launches
 
     objs: list[tuple[str, Any]] = [
-        ("time", time), ("torch", torch), ("torch.cuda", torch.cuda), ("torch.testing", torch.testing),
-        ("torch.nn.functional", F), ("torch.Tensor", torch.Tensor), ("torch.nn.Module", torch.nn.Module),
-        ("triton", triton), ("triton.testing", triton.testing), ("triton.runtime.jit", triton.runtime.jit),
+        ("time", time),
+        ("torch", torch),
+        ("torch.cuda", torch.cuda),
+        ("torch.testing", torch.testing),
+        ("torch.nn.functional", F),
+        ("torch.Tensor", torch.Tensor),
+        ("torch.nn.Module", torch.nn.Module),
+        ("triton", triton),
+        ("triton.testing", triton.testing),
+        ("triton.runtime.jit", triton.runtime.jit),
         ("triton.runtime.jit.JITFunction", triton.runtime.jit.JITFunction),
-        ("kernelwright.worker.clock", clock), ("kernelwright.worker.common", common),
-        ("kernelwright.worker.launches", launches), ("os", os), ("json", json),
-        ("kernelwright.sandbox.channel", channel), ("kernelwright.sandbox.channel.Channel", channel.Channel),
+        ("kernelwright.worker.clock", clock),
+        ("kernelwright.worker.common", common),
+        ("kernelwright.worker.launches", launches),
+        ("os", os),
+        ("json", json),
+        ("kernelwright.sandbox.channel", channel),
+        ("kernelwright.sandbox.channel.Channel", channel.Channel),
         ("kernelwright.sandbox.policy.AuditPolicy", policy.AuditPolicy),
-    ]  # fmt: skip
+    ]
     try:
         from triton.runtime.interpreter import InterpretedFunction
 
@@ -126,7 +137,9 @@ class GuardedEnviron(os._Environ):  # type: ignore[name-defined,misc]
 class GuardedRawEnviron(dict):  # type: ignore[type-arg]
     """Stands in for `posix.environ`, the interpreter's raw bytes dict, with the same reporting."""
 
-    def __init__(self, base: dict, report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
+    def __init__(
+        self, base: dict, report: Callable[[str], None], candidate_asked: Callable[[], bool]
+    ) -> None:
         super().__init__(base)
         self._report = report
         self._candidate_asked = candidate_asked

@@ -68,7 +68,10 @@ class LaunchLedger:
         def run(self_fn: Any, *args: Any, grid: Any = None, warmup: bool = False, **kwargs: Any) -> Any:
             if warmup:
                 return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
-            name = str(getattr(getattr(self_fn, "fn", None), "__name__", None) or getattr(self_fn, "__name__", "kernel"))
+            name = str(
+                getattr(getattr(self_fn, "fn", None), "__name__", None)
+                or getattr(self_fn, "__name__", "kernel")
+            )
             ledger.counts[name] += 1
             if ledger.ablate:
                 ledger.skipped += 1

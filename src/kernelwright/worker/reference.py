@@ -35,7 +35,11 @@ def main(argv: list[str]) -> int:
         problem = common.load_module(job["problem_path"], "kw_problem")
         model = common.build_model(problem, problem.Model, device)
     except BaseException as exc:  # noqa: BLE001 - a broken problem is bad input, reported to the parent
-        res.send("problem_error", message=f"{type(exc).__name__}: {exc}"[:1000], traceback=traceback.format_exc()[-3000:])
+        res.send(
+            "problem_error",
+            message=f"{type(exc).__name__}: {exc}"[:1000],
+            traceback=traceback.format_exc()[-3000:],
+        )
         return 0
     models: dict[str, Any] = {"eager": model}
 
@@ -62,7 +66,9 @@ def main(argv: list[str]) -> int:
                     inputs=[common.tensor_meta(t) for t in inputs],
                     outputs=[common.tensor_meta(t) for t in outs],
                     numel=common.numel_of(inputs),
-                    bytes=sum(t.numel() * t.element_size() for t in [*inputs, *outs] if isinstance(t, torch.Tensor)),
+                    bytes=sum(
+                        t.numel() * t.element_size() for t in [*inputs, *outs] if isinstance(t, torch.Tensor)
+                    ),
                     flops=flops,
                     tolerance=getattr(problem, "TOLERANCE", None),
                     has_fuzz=hasattr(problem, "get_fuzz_inputs"),
@@ -72,12 +78,18 @@ def main(argv: list[str]) -> int:
                 for raw in cmd["cases"]:
                     case = common.Case.from_json(raw)
                     inputs = common.make_inputs(problem, case, device)
-                    before = [x.detach().cpu().clone() if isinstance(x, torch.Tensor) else None for x in inputs]
+                    before = [
+                        x.detach().cpu().clone() if isinstance(x, torch.Tensor) else None for x in inputs
+                    ]
                     snap, why = plain_outputs(call(model, inputs))
                     if snap is None:
                         raise TypeError(f"reference forward: {why}")
-                    res.send("expected", dump_tensors({"outputs": [o.cpu() for o in snap], "inputs": before}), case=case.label(),
-                             input_meta=[common.tensor_meta(t) for t in inputs])  # fmt: skip
+                    res.send(
+                        "expected",
+                        dump_tensors({"outputs": [o.cpu() for o in snap], "inputs": before}),
+                        case=case.label(),
+                        input_meta=[common.tensor_meta(t) for t in inputs],
+                    )
             elif op == "device_name":
                 res.send("device_name", name=torch.cuda.get_device_name(0) if cuda else "cpu")
             elif op == "ceilings":
@@ -92,8 +104,11 @@ def main(argv: list[str]) -> int:
             else:
                 raise ValueError(f"unknown op {op}")
         except BaseException as exc:  # noqa: BLE001
-            res.send("problem_error", message=f"{op}: {type(exc).__name__}: {exc}"[:1000],
-                     traceback=traceback.format_exc()[-3000:])  # fmt: skip
+            res.send(
+                "problem_error",
+                message=f"{op}: {type(exc).__name__}: {exc}"[:1000],
+                traceback=traceback.format_exc()[-3000:],
+            )
             return 0
 
 

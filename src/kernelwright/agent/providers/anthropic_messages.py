@@ -36,15 +36,21 @@ class AnthropicMessages:
         self.settings = settings
         self.model = settings.model
         self.policy = RetryPolicy(settings.max_retries, settings.retry_base_delay, settings.retry_max_delay)
-        self._client = anthropic.Anthropic(api_key=api_key("ANTHROPIC_API_KEY", settings.base_url, "Anthropic"),
-                                           base_url=settings.base_url, max_retries=0,
-                                           timeout=settings.request_timeout)  # fmt: skip
+        self._client = anthropic.Anthropic(
+            api_key=api_key("ANTHROPIC_API_KEY", settings.base_url, "Anthropic"),
+            base_url=settings.base_url,
+            max_retries=0,
+            timeout=settings.request_timeout,
+        )
 
     def _kwargs(self, messages: list[Message]) -> dict[str, Any]:
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         chat = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
-        kwargs: dict[str, Any] = {"model": self.model, "max_tokens": self.settings.max_output_tokens,
-                                  "messages": chat}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.settings.max_output_tokens,
+            "messages": chat,
+        }
         if system:
             kwargs["system"] = system
         if self.settings.temperature is not None:
@@ -88,5 +94,10 @@ class AnthropicMessages:
     def _whole(self, messages: list[Message]) -> Completion:
         msg = self._client.messages.create(stream=False, **self._kwargs(messages))
         text = "".join(getattr(block, "text", "") for block in msg.content if block.type == "text")
-        return Completion(text=text, model=msg.model, finish_reason=msg.stop_reason,
-                          tokens_in=_input_tokens(msg.usage), tokens_out=msg.usage.output_tokens or 0)  # fmt: skip
+        return Completion(
+            text=text,
+            model=msg.model,
+            finish_reason=msg.stop_reason,
+            tokens_in=_input_tokens(msg.usage),
+            tokens_out=msg.usage.output_tokens or 0,
+        )

@@ -32,9 +32,12 @@ class OpenAIChat:
         self.settings = settings
         self.model = settings.model
         self.policy = RetryPolicy(settings.max_retries, settings.retry_base_delay, settings.retry_max_delay)
-        self._client = openai.OpenAI(api_key=api_key("OPENAI_API_KEY", settings.base_url, "OpenAI"),
-                                     base_url=settings.base_url, max_retries=0,
-                                     timeout=settings.request_timeout)  # fmt: skip
+        self._client = openai.OpenAI(
+            api_key=api_key("OPENAI_API_KEY", settings.base_url, "OpenAI"),
+            base_url=settings.base_url,
+            max_retries=0,
+            timeout=settings.request_timeout,
+        )
         self._usage_option = True  # dropped once if a server rejects stream_options
 
     def _kwargs(self, messages: list[Message]) -> dict[str, Any]:
@@ -90,7 +93,9 @@ class OpenAIChat:
         choice = resp.choices[0] if resp.choices else None
         usage = resp.usage
         return Completion(
-            text=(choice.message.content or "") if choice else "", model=resp.model,
+            text=(choice.message.content or "") if choice else "",
+            model=resp.model,
             finish_reason=choice.finish_reason if choice else None,
-            tokens_in=usage.prompt_tokens if usage else 0, tokens_out=usage.completion_tokens if usage else 0,
-        )  # fmt: skip
+            tokens_in=usage.prompt_tokens if usage else 0,
+            tokens_out=usage.completion_tokens if usage else 0,
+        )

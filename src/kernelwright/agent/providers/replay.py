@@ -56,8 +56,13 @@ class RecordingProvider:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._count = 0
-        manifest = {"schema": SCHEMA, "provider": inner.name, "model": inner.model,
-                    "created": datetime.now(UTC).isoformat(timespec="seconds"), **(meta or {})}  # fmt: skip
+        manifest = {
+            "schema": SCHEMA,
+            "provider": inner.name,
+            "model": inner.model,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            **(meta or {}),
+        }
         manifest["base_url"] = safe_url(manifest.get("base_url"))
         self._write("session.json", manifest)
         for old in self.dir.glob("t*-s*.json"):
@@ -70,8 +75,13 @@ class RecordingProvider:
         with self._lock:
             self._count += 1
             index = self._count
-        body: dict[str, Any] = {"index": index, "request_id": request_id, "model": self.model,
-                                "messages": messages, "prompt_digest": prompt_digest(messages)}  # fmt: skip
+        body: dict[str, Any] = {
+            "index": index,
+            "request_id": request_id,
+            "model": self.model,
+            "messages": messages,
+            "prompt_digest": prompt_digest(messages),
+        }
         try:
             reply = self.inner.complete(messages, request_id=request_id)
         except ProviderError as exc:
@@ -121,16 +131,23 @@ class ReplayProvider:
         rec = self.requests.get(request_id)
         if rec is None:
             held = ", ".join(sorted(self.requests)) or "none"
-            raise ProviderError(f"the recording in {self.dir} has no request {request_id} (it holds: {held}); "
-                                "the replayed session went past the recorded one", fatal=True)  # fmt: skip
+            raise ProviderError(
+                f"the recording in {self.dir} has no request {request_id} (it holds: {held}); "
+                "the replayed session went past the recorded one",
+                fatal=True,
+            )
         with self._lock:
             self.served += 1
             if rec.get("prompt_digest") != prompt_digest(messages):
                 self.divergences.append(request_id)
         if "error" in rec:
             err = rec["error"]
-            raise ProviderError(str(err.get("message")), fatal=bool(err.get("fatal")),
-                                retries=int(err.get("retries", 0)), errors=list(err.get("errors", [])))  # fmt: skip
+            raise ProviderError(
+                str(err.get("message")),
+                fatal=bool(err.get("fatal")),
+                retries=int(err.get("retries", 0)),
+                errors=list(err.get("errors", [])),
+            )
         reply = dict(rec["reply"])
         started = time.monotonic()
         out = Completion(**{k: v for k, v in reply.items() if k in Completion.__dataclass_fields__})

@@ -51,8 +51,9 @@ class RetryPolicy:
         return max(0.0, jittered)
 
 
-def call_with_retries(attempt: Callable[[], Completion], policy: RetryPolicy,
-                      sleep: Callable[[float], None] = time.sleep) -> Completion:  # fmt: skip
+def call_with_retries(
+    attempt: Callable[[], Completion], policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+) -> Completion:
     """Run `attempt` until it returns, retrying `Retryable` failures; other errors pass through."""
     errors: list[str] = []
     started = time.monotonic()

@@ -18,8 +18,9 @@ _CHUNK = 4096
 
 
 @triton.jit
-def _layernorm_rows_kernel(x_ptr, w_ptr, b_ptr, y_ptr, n_rows, n_cols, sx, sy, eps,
-                           ROWS: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
+def _layernorm_rows_kernel(
+    x_ptr, w_ptr, b_ptr, y_ptr, n_rows, n_cols, sx, sy, eps, ROWS: tl.constexpr, BLOCK: tl.constexpr
+):
     rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
     cols = tl.arange(0, BLOCK)
     cmask = cols < n_cols
@@ -86,9 +87,19 @@ class ModelNew(nn.Module):
         if n_cols <= _MAX_FUSED:
             rows, block, warps = _row_tile(n_cols)
             _layernorm_rows_kernel[(triton.cdiv(n_rows, rows),)](
-                x2, w, b, y, n_rows, n_cols, x2.stride(0), y.stride(0), self.eps,
-                ROWS=rows, BLOCK=block, num_warps=warps,
-            )  # fmt: skip
+                x2,
+                w,
+                b,
+                y,
+                n_rows,
+                n_cols,
+                x2.stride(0),
+                y.stride(0),
+                self.eps,
+                ROWS=rows,
+                BLOCK=block,
+                num_warps=warps,
+            )
         else:
             _layernorm_looped_kernel[(n_rows,)](
                 x2, w, b, y, n_cols, x2.stride(0), y.stride(0), self.eps, BLOCK=_CHUNK, num_warps=8

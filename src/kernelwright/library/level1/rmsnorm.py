@@ -18,8 +18,9 @@ _CHUNK = 4096
 
 
 @triton.jit
-def _rmsnorm_rows_kernel(x_ptr, w_ptr, y_ptr, n_rows, n_cols, sx, sy, eps,
-                         ROWS: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
+def _rmsnorm_rows_kernel(
+    x_ptr, w_ptr, y_ptr, n_rows, n_cols, sx, sy, eps, ROWS: tl.constexpr, BLOCK: tl.constexpr
+):
     rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
     cols = tl.arange(0, BLOCK)
     cmask = cols < n_cols
@@ -80,10 +81,20 @@ class ModelNew(nn.Module):
         if n_cols <= _MAX_FUSED:
             rows, block, warps = _row_tile(n_cols)
             _rmsnorm_rows_kernel[(triton.cdiv(n_rows, rows),)](
-                x2, w, y, n_rows, n_cols, x2.stride(0), y.stride(0), self.eps,
-                ROWS=rows, BLOCK=block, num_warps=warps,
-            )  # fmt: skip
+                x2,
+                w,
+                y,
+                n_rows,
+                n_cols,
+                x2.stride(0),
+                y.stride(0),
+                self.eps,
+                ROWS=rows,
+                BLOCK=block,
+                num_warps=warps,
+            )
         else:
-            _rmsnorm_looped_kernel[(n_rows,)](x2, w, y, n_cols, x2.stride(0), y.stride(0), self.eps,
-                                              BLOCK=_CHUNK, num_warps=8)  # fmt: skip
+            _rmsnorm_looped_kernel[(n_rows,)](
+                x2, w, y, n_cols, x2.stride(0), y.stride(0), self.eps, BLOCK=_CHUNK, num_warps=8
+            )
         return y.view(x.shape)

@@ -15,8 +15,9 @@ from torch import nn
 
 
 @triton.jit
-def _transpose_kernel(x_ptr, y_ptr, M, N, sxm, sxn, sym, BM: tl.constexpr, BN: tl.constexpr,
-                      GROUP: tl.constexpr):  # fmt: skip
+def _transpose_kernel(
+    x_ptr, y_ptr, M, N, sxm, sxn, sym, BM: tl.constexpr, BN: tl.constexpr, GROUP: tl.constexpr
+):
     pid = tl.program_id(0)
     tiles_m = tl.cdiv(M, BM)
     tiles_n = tl.cdiv(N, BN)
@@ -47,6 +48,7 @@ class ModelNew(nn.Module):
             bm = 64 if m >= 64 else max(16, triton.next_power_of_2(m))
             bn = 64 if n >= 64 else max(16, triton.next_power_of_2(n))
             grid = (triton.cdiv(m, bm) * triton.cdiv(n, bn),)
-            _transpose_kernel[grid](x2, y, m, n, x2.stride(0), x2.stride(1), y.stride(0),
-                                    BM=bm, BN=bn, GROUP=8, num_warps=4)  # fmt: skip
+            _transpose_kernel[grid](
+                x2, y, m, n, x2.stride(0), x2.stride(1), y.stride(0), BM=bm, BN=bn, GROUP=8, num_warps=4
+            )
         return y if x.dim() == 2 else y.view(x.shape)

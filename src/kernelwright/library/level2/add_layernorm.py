@@ -18,8 +18,21 @@ _CHUNK = 4096
 
 
 @triton.jit
-def _add_layernorm_rows_kernel(x_ptr, r_ptr, w_ptr, b_ptr, y_ptr, n_rows, n_cols, sx, sr, sy, eps,
-                               ROWS: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
+def _add_layernorm_rows_kernel(
+    x_ptr,
+    r_ptr,
+    w_ptr,
+    b_ptr,
+    y_ptr,
+    n_rows,
+    n_cols,
+    sx,
+    sr,
+    sy,
+    eps,
+    ROWS: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
     rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
     cols = tl.arange(0, BLOCK)
     cmask = cols < n_cols
@@ -37,8 +50,9 @@ def _add_layernorm_rows_kernel(x_ptr, r_ptr, w_ptr, b_ptr, y_ptr, n_rows, n_cols
 
 
 @triton.jit
-def _add_layernorm_looped_kernel(x_ptr, r_ptr, w_ptr, b_ptr, y_ptr, n_cols, sx, sr, sy, eps,
-                                 BLOCK: tl.constexpr):  # fmt: skip
+def _add_layernorm_looped_kernel(
+    x_ptr, r_ptr, w_ptr, b_ptr, y_ptr, n_cols, sx, sr, sy, eps, BLOCK: tl.constexpr
+):
     row = tl.program_id(0).to(tl.int64)
     cols = tl.arange(0, BLOCK)
     acc = tl.zeros([BLOCK], dtype=tl.float32)
@@ -98,9 +112,21 @@ class ModelNew(nn.Module):
         if n_cols <= _MAX_FUSED:
             rows, block, warps = _row_tile(n_cols)
             _add_layernorm_rows_kernel[(triton.cdiv(n_rows, rows),)](
-                x2, r2, w, b, y, n_rows, n_cols, x2.stride(0), r2.stride(0), y.stride(0), self.eps,
-                ROWS=rows, BLOCK=block, num_warps=warps,
-            )  # fmt: skip
+                x2,
+                r2,
+                w,
+                b,
+                y,
+                n_rows,
+                n_cols,
+                x2.stride(0),
+                r2.stride(0),
+                y.stride(0),
+                self.eps,
+                ROWS=rows,
+                BLOCK=block,
+                num_warps=warps,
+            )
         else:
             _add_layernorm_looped_kernel[(n_rows,)](
                 x2,

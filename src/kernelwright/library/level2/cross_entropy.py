@@ -15,8 +15,9 @@ from torch import nn
 
 
 @triton.jit
-def _cross_entropy_kernel(x_ptr, t_ptr, y_ptr, n_rows, n_cols, sx, ignore_index,
-                          ROWS: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
+def _cross_entropy_kernel(
+    x_ptr, t_ptr, y_ptr, n_rows, n_cols, sx, ignore_index, ROWS: tl.constexpr, BLOCK: tl.constexpr
+):
     rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
     cols = tl.arange(0, BLOCK)
     rmask = rows < n_rows

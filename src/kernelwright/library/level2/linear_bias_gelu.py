@@ -15,9 +15,26 @@ from torch import nn
 
 
 @triton.jit
-def _linear_bias_gelu_kernel(a_ptr, w_ptr, bias_ptr, c_ptr, M, N, K, sam, sak, swn, swk, scm, scn,
-                             BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr,
-                             EVEN_K: tl.constexpr):  # fmt: skip
+def _linear_bias_gelu_kernel(
+    a_ptr,
+    w_ptr,
+    bias_ptr,
+    c_ptr,
+    M,
+    N,
+    K,
+    sam,
+    sak,
+    swn,
+    swk,
+    scm,
+    scn,
+    BM: tl.constexpr,
+    BN: tl.constexpr,
+    BK: tl.constexpr,
+    GROUP_M: tl.constexpr,
+    EVEN_K: tl.constexpr,
+):
     pid = tl.program_id(0)
     grid_m = tl.cdiv(M, BM)
     grid_n = tl.cdiv(N, BN)
@@ -70,7 +87,21 @@ class ModelNew(nn.Module):
             cfg = _config(m, n, k)
             grid = (triton.cdiv(m, cfg["BM"]) * triton.cdiv(n, cfg["BN"]),)
             _linear_bias_gelu_kernel[grid](
-                a, weight, bias, c, m, n, k, a.stride(0), a.stride(1), weight.stride(0), weight.stride(1),
-                c.stride(0), c.stride(1), GROUP_M=8, EVEN_K=k % cfg["BK"] == 0, **cfg,
-            )  # fmt: skip
+                a,
+                weight,
+                bias,
+                c,
+                m,
+                n,
+                k,
+                a.stride(0),
+                a.stride(1),
+                weight.stride(0),
+                weight.stride(1),
+                c.stride(0),
+                c.stride(1),
+                GROUP_M=8,
+                EVEN_K=k % cfg["BK"] == 0,
+                **cfg,
+            )
         return c.view(*x.shape[:-1], n)

@@ -18,8 +18,9 @@ _CHUNK = 4096
 
 
 @triton.jit
-def _masked_softmax_rows_kernel(x_ptr, k_ptr, y_ptr, n_rows, n_cols, rows_per_batch, sx, sk, sy,
-                                ROWS: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
+def _masked_softmax_rows_kernel(
+    x_ptr, k_ptr, y_ptr, n_rows, n_cols, rows_per_batch, sx, sk, sy, ROWS: tl.constexpr, BLOCK: tl.constexpr
+):
     rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
     cols = tl.arange(0, BLOCK)
     mask = (rows[:, None] < n_rows) & (cols[None, :] < n_cols)
@@ -84,9 +85,19 @@ class ModelNew(nn.Module):
             if sk <= _MAX_FUSED:
                 rows, block, warps = _row_tile(sk)
                 _masked_softmax_rows_kernel[(triton.cdiv(n_rows, rows),)](
-                    x, keep, y, n_rows, sk, h * sq, x.stride(0), keep.stride(0), y.stride(0),
-                    ROWS=rows, BLOCK=block, num_warps=warps,
-                )  # fmt: skip
+                    x,
+                    keep,
+                    y,
+                    n_rows,
+                    sk,
+                    h * sq,
+                    x.stride(0),
+                    keep.stride(0),
+                    y.stride(0),
+                    ROWS=rows,
+                    BLOCK=block,
+                    num_warps=warps,
+                )
             else:
                 _masked_softmax_looped_kernel[(n_rows,)](
                     x,

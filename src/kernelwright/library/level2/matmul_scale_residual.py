@@ -14,9 +14,29 @@ from torch import nn
 
 
 @triton.jit
-def _matmul_scale_residual_kernel(a_ptr, b_ptr, r_ptr, c_ptr, M, N, K, alpha, sam, sak, sbk, sbn, srm, srn,
-                                  scm, scn, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
-                                  GROUP_M: tl.constexpr, EVEN_K: tl.constexpr):  # fmt: skip
+def _matmul_scale_residual_kernel(
+    a_ptr,
+    b_ptr,
+    r_ptr,
+    c_ptr,
+    M,
+    N,
+    K,
+    alpha,
+    sam,
+    sak,
+    sbk,
+    sbn,
+    srm,
+    srn,
+    scm,
+    scn,
+    BM: tl.constexpr,
+    BN: tl.constexpr,
+    BK: tl.constexpr,
+    GROUP_M: tl.constexpr,
+    EVEN_K: tl.constexpr,
+):
     pid = tl.program_id(0)
     grid_m = tl.cdiv(M, BM)
     grid_n = tl.cdiv(N, BN)
@@ -53,7 +73,9 @@ def _transpose_kernel(x_ptr, y_ptr, M, N, sxm, sxn, sym, BM: tl.constexpr, BN: t
     rm = tl.program_id(0).to(tl.int64) * BM + tl.arange(0, BM)
     rn = tl.program_id(1).to(tl.int64) * BN + tl.arange(0, BN)
     tile = tl.load(x_ptr + rm[:, None] * sxm + rn[None, :] * sxn, mask=(rm[:, None] < M) & (rn[None, :] < N))
-    tl.store(y_ptr + rn[:, None] * sym + rm[None, :], tl.trans(tile), mask=(rn[:, None] < N) & (rm[None, :] < M))
+    tl.store(
+        y_ptr + rn[:, None] * sym + rm[None, :], tl.trans(tile), mask=(rn[:, None] < N) & (rm[None, :] < M)
+    )
 
 
 # Hopper's tf32 wgmma reads both operands K-major from shared memory. A row-major B ([K, N], N
@@ -69,8 +91,9 @@ def _k_major(b: torch.Tensor) -> tuple[torch.Tensor, int, int]:
     if b.stride(0) == 1 or k * n < _KMAJOR_MIN_ELEMENTS:
         return b, b.stride(0), b.stride(1)
     bt = torch.empty((n, k), dtype=b.dtype, device=b.device)
-    _transpose_kernel[(triton.cdiv(k, 64), triton.cdiv(n, 64))](b, bt, k, n, b.stride(0), b.stride(1), bt.stride(0),
-                                                                 BM=64, BN=64, num_warps=4)  # fmt: skip
+    _transpose_kernel[(triton.cdiv(k, 64), triton.cdiv(n, 64))](
+        b, bt, k, n, b.stride(0), b.stride(1), bt.stride(0), BM=64, BN=64, num_warps=4
+    )
     return bt, 1, bt.stride(0)
 
 
@@ -97,7 +120,24 @@ class ModelNew(nn.Module):
             grid = (triton.cdiv(m, cfg["BM"]) * triton.cdiv(n, cfg["BN"]),)
             bk, sbk, sbn = _k_major(b)
             _matmul_scale_residual_kernel[grid](
-                a, bk, r, c, m, n, k, float(self.alpha), a.stride(0), a.stride(1), sbk, sbn,
-                r.stride(0), r.stride(1), c.stride(0), c.stride(1), GROUP_M=8, EVEN_K=k % cfg["BK"] == 0, **cfg,
-            )  # fmt: skip
+                a,
+                bk,
+                r,
+                c,
+                m,
+                n,
+                k,
+                float(self.alpha),
+                a.stride(0),
+                a.stride(1),
+                sbk,
+                sbn,
+                r.stride(0),
+                r.stride(1),
+                c.stride(0),
+                c.stride(1),
+                GROUP_M=8,
+                EVEN_K=k % cfg["BK"] == 0,
+                **cfg,
+            )
         return c

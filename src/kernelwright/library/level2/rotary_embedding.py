@@ -15,8 +15,22 @@ from torch import nn
 
 
 @triton.jit
-def _rope_kernel(q_ptr, cos_ptr, sin_ptr, y_ptr, n_rows, seq, dim, half, sq, sc, ss, sy,
-                 ROWS: tl.constexpr, BLOCK_D: tl.constexpr):  # fmt: skip
+def _rope_kernel(
+    q_ptr,
+    cos_ptr,
+    sin_ptr,
+    y_ptr,
+    n_rows,
+    seq,
+    dim,
+    half,
+    sq,
+    sc,
+    ss,
+    sy,
+    ROWS: tl.constexpr,
+    BLOCK_D: tl.constexpr,
+):
     rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
     d = tl.arange(0, BLOCK_D)
     mask = (rows[:, None] < n_rows) & (d[None, :] < dim)
@@ -50,7 +64,20 @@ class ModelNew(nn.Module):
             block_d = max(2, triton.next_power_of_2(dim))
             rows = max(1, min(256, 4096 // block_d))
             _rope_kernel[(triton.cdiv(n_rows, rows),)](
-                q2, c, s, y, n_rows, seq, dim, dim // 2, q2.stride(0), c.stride(0), s.stride(0), y.stride(0),
-                ROWS=rows, BLOCK_D=block_d, num_warps=8,
-            )  # fmt: skip
+                q2,
+                c,
+                s,
+                y,
+                n_rows,
+                seq,
+                dim,
+                dim // 2,
+                q2.stride(0),
+                c.stride(0),
+                s.stride(0),
+                y.stride(0),
+                ROWS=rows,
+                BLOCK_D=block_d,
+                num_warps=8,
+            )
         return y.view(q.shape)

@@ -17,9 +17,29 @@ from torch import nn
 
 
 @triton.jit
-def _swiglu_kernel(x_ptr, wg_ptr, wu_ptr, c_ptr, M, N, K, sxm, sxk, sgn, sgk, sun, suk, scm, scn,
-                   BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr,
-                   EVEN_K: tl.constexpr, UPCAST: tl.constexpr):  # fmt: skip
+def _swiglu_kernel(
+    x_ptr,
+    wg_ptr,
+    wu_ptr,
+    c_ptr,
+    M,
+    N,
+    K,
+    sxm,
+    sxk,
+    sgn,
+    sgk,
+    sun,
+    suk,
+    scm,
+    scn,
+    BM: tl.constexpr,
+    BN: tl.constexpr,
+    BK: tl.constexpr,
+    GROUP_M: tl.constexpr,
+    EVEN_K: tl.constexpr,
+    UPCAST: tl.constexpr,
+):
     pid = tl.program_id(0)
     grid_m = tl.cdiv(M, BM)
     grid_n = tl.cdiv(N, BN)
@@ -83,8 +103,24 @@ class ModelNew(nn.Module):
             cfg = _config(m, n, k)
             grid = (triton.cdiv(m, cfg["BM"]) * triton.cdiv(n, cfg["BN"]),)
             _swiglu_kernel[grid](
-                a, w_gate, w_up, c, m, n, k, a.stride(0), a.stride(1), w_gate.stride(0), w_gate.stride(1),
-                w_up.stride(0), w_up.stride(1), c.stride(0), c.stride(1), GROUP_M=8, EVEN_K=k % cfg["BK"] == 0,
-                UPCAST=not x.is_cuda, **cfg,
-            )  # fmt: skip
+                a,
+                w_gate,
+                w_up,
+                c,
+                m,
+                n,
+                k,
+                a.stride(0),
+                a.stride(1),
+                w_gate.stride(0),
+                w_gate.stride(1),
+                w_up.stride(0),
+                w_up.stride(1),
+                c.stride(0),
+                c.stride(1),
+                GROUP_M=8,
+                EVEN_K=k % cfg["BK"] == 0,
+                UPCAST=not x.is_cuda,
+                **cfg,
+            )
         return c.view(*x.shape[:-1], n)

@@ -20,8 +20,24 @@ from torch import nn
 
 
 @triton.jit
-def _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sks, svs, dmask, qk_scale,
-                DIAGONAL: tl.constexpr, UPCAST: tl.constexpr):  # fmt: skip
+def _attn_block(
+    acc,
+    l_i,
+    m_i,
+    q,
+    k_ptrs,
+    v_ptrs,
+    offs_m,
+    offs_n,
+    start,
+    S,
+    sks,
+    svs,
+    dmask,
+    qk_scale,
+    DIAGONAL: tl.constexpr,
+    UPCAST: tl.constexpr,
+):
     n_idx = start + offs_n
     if DIAGONAL:  # noqa: SIM108 - a constexpr branch, compiled away
         kv_mask = (n_idx[:, None] < S) & dmask[None, :]
@@ -47,10 +63,32 @@ def _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sks,
 
 
 @triton.jit
-def _causal_attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale,
-                             sqb, sqh, sqs, skb, skh, sks, svb, svh, svs, sob, soh, sos,
-                             BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr,
-                             UPCAST: tl.constexpr):  # fmt: skip
+def _causal_attention_kernel(
+    q_ptr,
+    k_ptr,
+    v_ptr,
+    o_ptr,
+    S,
+    H,
+    D,
+    qk_scale,
+    sqb,
+    sqh,
+    sqs,
+    skb,
+    skh,
+    sks,
+    svb,
+    svh,
+    svs,
+    sob,
+    soh,
+    sos,
+    BLOCK_M: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+    BLOCK_D: tl.constexpr,
+    UPCAST: tl.constexpr,
+):
     start_m = tl.num_programs(0) - 1 - tl.program_id(0)
     bh = tl.program_id(1)
     b = (bh // H).to(tl.int64)
@@ -74,11 +112,43 @@ def _causal_attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale,
     acc = tl.zeros([BLOCK_M, BLOCK_D], dtype=tl.float32)
     diag = start_m * BLOCK_M
     for start in range(0, diag, BLOCK_N):  # strictly below the diagonal: no mask
-        acc, l_i, m_i = _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sks, svs, dmask,
-                                    qk_scale, DIAGONAL=False, UPCAST=UPCAST)  # fmt: skip
+        acc, l_i, m_i = _attn_block(
+            acc,
+            l_i,
+            m_i,
+            q,
+            k_ptrs,
+            v_ptrs,
+            offs_m,
+            offs_n,
+            start,
+            S,
+            sks,
+            svs,
+            dmask,
+            qk_scale,
+            DIAGONAL=False,
+            UPCAST=UPCAST,
+        )
     for start in range(diag, tl.minimum(diag + BLOCK_M, S), BLOCK_N):  # the diagonal: causal mask
-        acc, l_i, m_i = _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sks, svs, dmask,
-                                    qk_scale, DIAGONAL=True, UPCAST=UPCAST)  # fmt: skip
+        acc, l_i, m_i = _attn_block(
+            acc,
+            l_i,
+            m_i,
+            q,
+            k_ptrs,
+            v_ptrs,
+            offs_m,
+            offs_n,
+            start,
+            S,
+            sks,
+            svs,
+            dmask,
+            qk_scale,
+            DIAGONAL=True,
+            UPCAST=UPCAST,
+        )
     out = acc / l_i[:, None]
     o_ptrs = o_ptr + b * sob + h * soh + offs_m[:, None] * sos + offs_d[None, :]
     tl.store(o_ptrs, out.to(o_ptr.dtype.element_ty), mask=(offs_m[:, None] < S) & dmask[None, :])
@@ -109,10 +179,31 @@ class ModelNew(nn.Module):
         qk_scale = (1.0 / math.sqrt(d)) * 1.4426950408889634
         grid = (triton.cdiv(s, block_m), b * h)
         _causal_attention_kernel[grid](
-            q, k, v, o, s, h, d, qk_scale,
-            q.stride(0), q.stride(1), q.stride(2), k.stride(0), k.stride(1), k.stride(2),
-            v.stride(0), v.stride(1), v.stride(2), o.stride(0), o.stride(1), o.stride(2),
-            BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d, UPCAST=not q.is_cuda,
-            num_warps=warps, num_stages=stages,
-        )  # fmt: skip
+            q,
+            k,
+            v,
+            o,
+            s,
+            h,
+            d,
+            qk_scale,
+            q.stride(0),
+            q.stride(1),
+            q.stride(2),
+            k.stride(0),
+            k.stride(1),
+            k.stride(2),
+            v.stride(0),
+            v.stride(1),
+            v.stride(2),
+            o.stride(0),
+            o.stride(1),
+            o.stride(2),
+            BLOCK_M=block_m,
+            BLOCK_N=block_n,
+            BLOCK_D=block_d,
+            UPCAST=not q.is_cuda,
+            num_warps=warps,
+            num_stages=stages,
+        )
         return o

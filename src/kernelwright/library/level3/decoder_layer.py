@@ -37,9 +37,30 @@ def _rmsnorm_kernel(
 
 # -- 2: Q/K/V projection + RoPE + head split --------------------------------------------------------
 @triton.jit
-def _qkv_rope_kernel(a_ptr, w_ptr, f_ptr, o_ptr, M, K, S, n_heads, half, sam, sak, swn, swk, sob, soh, sos,
-                     ROPE: tl.constexpr, G: tl.constexpr, BLOCK_HALF: tl.constexpr, BM: tl.constexpr,
-                     BK: tl.constexpr, EVEN_K: tl.constexpr):  # fmt: skip
+def _qkv_rope_kernel(
+    a_ptr,
+    w_ptr,
+    f_ptr,
+    o_ptr,
+    M,
+    K,
+    S,
+    n_heads,
+    half,
+    sam,
+    sak,
+    swn,
+    swk,
+    sob,
+    soh,
+    sos,
+    ROPE: tl.constexpr,
+    G: tl.constexpr,
+    BLOCK_HALF: tl.constexpr,
+    BM: tl.constexpr,
+    BK: tl.constexpr,
+    EVEN_K: tl.constexpr,
+):
     pid_m = tl.program_id(0)
     h0 = tl.program_id(1) * G
     rm = pid_m * BM + tl.arange(0, BM)
@@ -93,8 +114,23 @@ def _qkv_rope_kernel(a_ptr, w_ptr, f_ptr, o_ptr, M, K, S, n_heads, half, sam, sa
 
 # -- 3: causal flash attention (fp32 in, tf32 dots) -------------------------------------------------
 @triton.jit
-def _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sks, svs, dmask, qk_scale,
-                DIAGONAL: tl.constexpr):  # fmt: skip
+def _attn_block(
+    acc,
+    l_i,
+    m_i,
+    q,
+    k_ptrs,
+    v_ptrs,
+    offs_m,
+    offs_n,
+    start,
+    S,
+    sks,
+    svs,
+    dmask,
+    qk_scale,
+    DIAGONAL: tl.constexpr,
+):
     n_idx = start + offs_n
     if DIAGONAL:  # noqa: SIM108 - a constexpr branch, compiled away
         kv_mask = (n_idx[:, None] < S) & dmask[None, :]
@@ -114,8 +150,25 @@ def _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sks,
 
 
 @triton.jit
-def _attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale, sqb, sqh, sqs, sob, soh, sos,
-                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):  # fmt: skip
+def _attention_kernel(
+    q_ptr,
+    k_ptr,
+    v_ptr,
+    o_ptr,
+    S,
+    H,
+    D,
+    qk_scale,
+    sqb,
+    sqh,
+    sqs,
+    sob,
+    soh,
+    sos,
+    BLOCK_M: tl.constexpr,
+    BLOCK_N: tl.constexpr,
+    BLOCK_D: tl.constexpr,
+):
     start_m = tl.num_programs(0) - 1 - tl.program_id(0)
     bh = tl.program_id(1)
     b = (bh // H).to(tl.int64)
@@ -125,8 +178,11 @@ def _attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale, sqb, sqh, s
     offs_d = tl.arange(0, BLOCK_D)
     dmask = offs_d < D
     base = b * sqb + h * sqh
-    q = tl.load(q_ptr + base + offs_m[:, None] * sqs + offs_d[None, :], mask=(offs_m[:, None] < S) & dmask[None, :],
-                other=0.0)  # fmt: skip
+    q = tl.load(
+        q_ptr + base + offs_m[:, None] * sqs + offs_d[None, :],
+        mask=(offs_m[:, None] < S) & dmask[None, :],
+        other=0.0,
+    )
     k_ptrs = k_ptr + base + offs_n[:, None] * sqs + offs_d[None, :]
     v_ptrs = v_ptr + base + offs_n[:, None] * sqs + offs_d[None, :]
     m_i = tl.full([BLOCK_M], -float("inf"), dtype=tl.float32)
@@ -134,11 +190,41 @@ def _attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale, sqb, sqh, s
     acc = tl.zeros([BLOCK_M, BLOCK_D], dtype=tl.float32)
     diag = start_m * BLOCK_M
     for start in range(0, diag, BLOCK_N):
-        acc, l_i, m_i = _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sqs, sqs, dmask,
-                                    qk_scale, DIAGONAL=False)  # fmt: skip
+        acc, l_i, m_i = _attn_block(
+            acc,
+            l_i,
+            m_i,
+            q,
+            k_ptrs,
+            v_ptrs,
+            offs_m,
+            offs_n,
+            start,
+            S,
+            sqs,
+            sqs,
+            dmask,
+            qk_scale,
+            DIAGONAL=False,
+        )
     for start in range(diag, tl.minimum(diag + BLOCK_M, S), BLOCK_N):
-        acc, l_i, m_i = _attn_block(acc, l_i, m_i, q, k_ptrs, v_ptrs, offs_m, offs_n, start, S, sqs, sqs, dmask,
-                                    qk_scale, DIAGONAL=True)  # fmt: skip
+        acc, l_i, m_i = _attn_block(
+            acc,
+            l_i,
+            m_i,
+            q,
+            k_ptrs,
+            v_ptrs,
+            offs_m,
+            offs_n,
+            start,
+            S,
+            sqs,
+            sqs,
+            dmask,
+            qk_scale,
+            DIAGONAL=True,
+        )
     out = acc / l_i[:, None]
     o_ptrs = o_ptr + b * sob + h * soh + offs_m[:, None] * sos + offs_d[None, :]
     tl.store(o_ptrs, out, mask=(offs_m[:, None] < S) & dmask[None, :])
@@ -146,9 +232,28 @@ def _attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, S, H, D, qk_scale, sqb, sqh, s
 
 # -- 4, 6, 7: GEMMs with fused epilogues ------------------------------------------------------------
 @triton.jit
-def _linear_kernel(a_ptr, w_ptr, w2_ptr, r_ptr, c_ptr, M, N, K, sam, sak, swn, swk, srm, scm,
-                   EPILOGUE: tl.constexpr, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
-                   GROUP_M: tl.constexpr, EVEN_K: tl.constexpr):  # fmt: skip
+def _linear_kernel(
+    a_ptr,
+    w_ptr,
+    w2_ptr,
+    r_ptr,
+    c_ptr,
+    M,
+    N,
+    K,
+    sam,
+    sak,
+    swn,
+    swk,
+    srm,
+    scm,
+    EPILOGUE: tl.constexpr,
+    BM: tl.constexpr,
+    BN: tl.constexpr,
+    BK: tl.constexpr,
+    GROUP_M: tl.constexpr,
+    EVEN_K: tl.constexpr,
+):
     """EPILOGUE 0: c = r + a @ w^T.  EPILOGUE 1: c = silu(a @ w^T) * (a @ w2^T) (w2 has w's strides)."""
     pid = tl.program_id(0)
     grid_m = tl.cdiv(M, BM)
@@ -207,15 +312,31 @@ class _RMSNorm(nn.Module):
         y = torch.empty_like(x)
         block = max(16, triton.next_power_of_2(n_cols))
         rows = max(1, min(64, 4096 // block))
-        _rmsnorm_kernel[(triton.cdiv(n_rows, rows),)](x, self.weight, y, n_rows, n_cols, x.stride(0), y.stride(0),
-                                                      self.eps, ROWS=rows, BLOCK=block,
-                                                      num_warps=min(16, max(4, rows * block // 512)))  # fmt: skip
+        _rmsnorm_kernel[(triton.cdiv(n_rows, rows),)](
+            x,
+            self.weight,
+            y,
+            n_rows,
+            n_cols,
+            x.stride(0),
+            y.stride(0),
+            self.eps,
+            ROWS=rows,
+            BLOCK=block,
+            num_warps=min(16, max(4, rows * block // 512)),
+        )
         return y
 
 
 class ModelNew(nn.Module):
-    def __init__(self, hidden: int = 512, n_heads: int = 8, intermediate: int = 1536, eps: float = 1e-6,
-                 rope_theta: float = 10000.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        hidden: int = 512,
+        n_heads: int = 8,
+        intermediate: int = 1536,
+        eps: float = 1e-6,
+        rope_theta: float = 10000.0,
+    ) -> None:
         super().__init__()
         self.n_heads = n_heads
         self.head_dim = hidden // n_heads
@@ -233,8 +354,14 @@ class ModelNew(nn.Module):
         )
         self.register_buffer("inv_freq", inv_freq, persistent=False)
 
-    def _linear(self, a: torch.Tensor, w: torch.Tensor, epilogue: int, w2: torch.Tensor | None = None,
-                r: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def _linear(
+        self,
+        a: torch.Tensor,
+        w: torch.Tensor,
+        epilogue: int,
+        w2: torch.Tensor | None = None,
+        r: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         m, k = a.shape
         n = w.shape[0]
         c = torch.empty((m, n), dtype=a.dtype, device=a.device)
@@ -244,9 +371,26 @@ class ModelNew(nn.Module):
         if epilogue == 1:
             cfg["BN"] = min(cfg["BN"], 64)  # two accumulators: keep them within the register file
         grid = (triton.cdiv(m, cfg["BM"]) * triton.cdiv(n, cfg["BN"]),)
-        _linear_kernel[grid](a, w, w2, r, c, m, n, k, a.stride(0), a.stride(1), w.stride(0), w.stride(1),
-                             r.stride(0), c.stride(0), EPILOGUE=epilogue, GROUP_M=8, EVEN_K=k % cfg["BK"] == 0,
-                             **cfg)  # fmt: skip
+        _linear_kernel[grid](
+            a,
+            w,
+            w2,
+            r,
+            c,
+            m,
+            n,
+            k,
+            a.stride(0),
+            a.stride(1),
+            w.stride(0),
+            w.stride(1),
+            r.stride(0),
+            c.stride(0),
+            EPILOGUE=epilogue,
+            GROUP_M=8,
+            EVEN_K=k % cfg["BK"] == 0,
+            **cfg,
+        )
         return c
 
     def _project(self, n1: torch.Tensor, w: torch.Tensor, out: torch.Tensor, rope: bool, s: int) -> None:
@@ -256,10 +400,32 @@ class ModelNew(nn.Module):
         g = max(1, 64 // block_half)
         bm = 128 if m >= 512 else 64
         grid = (triton.cdiv(m, bm), triton.cdiv(self.n_heads, g))
-        _qkv_rope_kernel[grid](n1, w, self.inv_freq, out, m, k, s, self.n_heads, half, n1.stride(0), n1.stride(1),
-                               w.stride(0), w.stride(1), out.stride(0), out.stride(1), out.stride(2), ROPE=rope, G=g,
-                               BLOCK_HALF=block_half, BM=bm, BK=32, EVEN_K=k % 32 == 0,
-                               num_warps=8 if bm == 128 else 4, num_stages=3)  # fmt: skip
+        _qkv_rope_kernel[grid](
+            n1,
+            w,
+            self.inv_freq,
+            out,
+            m,
+            k,
+            s,
+            self.n_heads,
+            half,
+            n1.stride(0),
+            n1.stride(1),
+            w.stride(0),
+            w.stride(1),
+            out.stride(0),
+            out.stride(1),
+            out.stride(2),
+            ROPE=rope,
+            G=g,
+            BLOCK_HALF=block_half,
+            BM=bm,
+            BK=32,
+            EVEN_K=k % 32 == 0,
+            num_warps=8 if bm == 128 else 4,
+            num_stages=3,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, s, hidden = x.shape
@@ -280,10 +446,26 @@ class ModelNew(nn.Module):
         block_d = max(16, triton.next_power_of_2(self.head_dim))
         qk_scale = (1.0 / math.sqrt(self.head_dim)) * 1.4426950408889634
         _attention_kernel[(triton.cdiv(s, block_m), b * self.n_heads)](
-            q, k, v, attn, s, self.n_heads, self.head_dim, qk_scale, q.stride(0), q.stride(1), q.stride(2),
-            attn.stride(0), self.head_dim, attn.stride(1), BLOCK_M=block_m, BLOCK_N=block_n, BLOCK_D=block_d,
-            num_warps=8 if block_m >= 128 else 4, num_stages=3,
-        )  # fmt: skip
+            q,
+            k,
+            v,
+            attn,
+            s,
+            self.n_heads,
+            self.head_dim,
+            qk_scale,
+            q.stride(0),
+            q.stride(1),
+            q.stride(2),
+            attn.stride(0),
+            self.head_dim,
+            attn.stride(1),
+            BLOCK_M=block_m,
+            BLOCK_N=block_n,
+            BLOCK_D=block_d,
+            num_warps=8 if block_m >= 128 else 4,
+            num_stages=3,
+        )
         h = self._linear(attn.view(b * s, hidden), self.o_proj.weight, 0, r=x2)
         m = self.post_attention_norm(h)
         act = self._linear(m, self.gate_proj.weight, 1, w2=self.up_proj.weight)

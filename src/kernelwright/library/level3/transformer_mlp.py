@@ -16,9 +16,27 @@ from torch import nn
 
 
 @triton.jit
-def _linear_kernel(a_ptr, w_ptr, bias_ptr, c_ptr, M, N, K, sam, sak, swn, swk, scm, scn,
-                   GELU: tl.constexpr, BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr,
-                   GROUP_M: tl.constexpr, EVEN_K: tl.constexpr):  # fmt: skip
+def _linear_kernel(
+    a_ptr,
+    w_ptr,
+    bias_ptr,
+    c_ptr,
+    M,
+    N,
+    K,
+    sam,
+    sak,
+    swn,
+    swk,
+    scm,
+    scn,
+    GELU: tl.constexpr,
+    BM: tl.constexpr,
+    BN: tl.constexpr,
+    BK: tl.constexpr,
+    GROUP_M: tl.constexpr,
+    EVEN_K: tl.constexpr,
+):
     pid = tl.program_id(0)
     grid_m = tl.cdiv(M, BM)
     grid_n = tl.cdiv(N, BN)
@@ -62,8 +80,25 @@ def _linear(a: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, gelu: boo
     else:
         cfg = {"BM": 64, "BN": 64, "BK": 32, "num_warps": 4, "num_stages": 3}
     grid = (triton.cdiv(m, cfg["BM"]) * triton.cdiv(n, cfg["BN"]),)
-    _linear_kernel[grid](a, weight, bias, c, m, n, k, a.stride(0), a.stride(1), weight.stride(0), weight.stride(1),
-                         c.stride(0), c.stride(1), GELU=gelu, GROUP_M=8, EVEN_K=k % cfg["BK"] == 0, **cfg)  # fmt: skip
+    _linear_kernel[grid](
+        a,
+        weight,
+        bias,
+        c,
+        m,
+        n,
+        k,
+        a.stride(0),
+        a.stride(1),
+        weight.stride(0),
+        weight.stride(1),
+        c.stride(0),
+        c.stride(1),
+        GELU=gelu,
+        GROUP_M=8,
+        EVEN_K=k % cfg["BK"] == 0,
+        **cfg,
+    )
     return c
 
 
