@@ -273,7 +273,7 @@ def measure_in_process(
     ).removeprefix("torch.")
     peak_name, peak = peak_for(inputs, ceilings)
     entry["_peak"] = (peak_name, peak)
-    from kernelwright.compare import compare_outputs
+    from kernelwright.judge.compare import compare_outputs
 
     with torch.no_grad():
         got = flatten(new(*inputs))

@@ -98,7 +98,7 @@ def main() -> int:
     import torch
     from triton.testing import do_bench
 
-    from kernelwright.compare import compare_outputs
+    from kernelwright.judge.compare import compare_outputs
 
     if not torch.cuda.is_available():
         print("tune_library: needs a GPU", file=sys.stderr)

@@ -11,9 +11,9 @@ from kernelwright.agent.budget import Budget
 from kernelwright.agent.pricing import price_for
 from kernelwright.agent.providers.base import Completion, ProviderError
 from kernelwright.agent.providers.retry import Retryable, RetryPolicy, call_with_retries
-from kernelwright.agent.redact import redact, redact_obj, safe_url, scrubbed_environ
 from kernelwright.agent.search import SearchState, Strategy
 from kernelwright.agent.taxonomy import Outcome, tally
+from kernelwright.secrets import probe_env, redact, redact_obj, safe_url
 from kernelwright.verdict import Correctness, Environment, Reason, Timing, Verdict, sha256_text
 
 ENV = Environment(device="cpu", interpreter=True, torch="2", triton="3", python="3.11")
@@ -277,4 +277,4 @@ def test_redaction(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "abcdefghijkl" not in redact("Authorization: Bearer abcdefghijkl")
     assert redact_obj({"a": ["sk-test-DO-NOT-LEAK-123"]}) == {"a": ["[redacted]"]}
     assert safe_url("https://user:pw@host:8000/v1?key=abc") == "https://host:8000/v1"
-    assert "OPENAI_API_KEY" not in scrubbed_environ()
+    assert "OPENAI_API_KEY" not in probe_env()

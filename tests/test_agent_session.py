@@ -13,9 +13,9 @@ from fakes.llm_server import FakeLLMServer
 from kernelwright.agent import loop as loop_mod
 from kernelwright.agent.config import AgentConfig
 from kernelwright.agent.loop import Session
-from kernelwright.agent.problem_info import HardwareCard, TaskInfo
 from kernelwright.judge import JudgeConfig
 from kernelwright.problem import ProblemSpec
+from kernelwright.tasks.describe import HardwareCard, TaskInfo
 from kernelwright.verdict import Correctness, Environment, Reason, Timing, Verdict, sha256_text
 
 ROOT = Path(__file__).resolve().parent.parent

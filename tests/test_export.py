@@ -15,8 +15,8 @@ from test_store_support import (  # noqa: F401 - db_url is a fixture
     make_verdict,
 )
 
-from kernelwright.export import build_rows, check_row, export, read_items
 from kernelwright.store import Store
+from kernelwright.store.export import build_rows, check_row, export, read_items
 from kernelwright.store.sources import detect_language, normalize_source, normalized_sha256, sha256_text
 
 COLUMNS = {

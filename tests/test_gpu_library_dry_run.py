@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from kernelwright.report import load_results, render_markdown
-from kernelwright.signing import verify_record
+from kernelwright.store.signing import verify_record
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -406,7 +406,7 @@ CHEATS: list[str] = [
     """,
     """
     # KW-S010 hard judge-module
-    import kernelwright.compare as kc
+    import kernelwright.judge.compare as kc
     kc.compare = lambda *a, **k: None  # <-
     """,
     """
@@ -497,7 +497,7 @@ CHEATS: list[str] = [
     """
     # KW-S013 hard sys-modules-del
     import sys
-    del sys.modules["kernelwright.compare"]  # <-
+    del sys.modules["kernelwright.judge.compare"]  # <-
     """,
     """
     # KW-S013 hard sys-modules-pop

@@ -12,8 +12,8 @@ from types import ModuleType
 import pytest
 
 from kernelwright.errors import BadInput
-from kernelwright.init_task import FUZZ_BATCHES, init_task
 from kernelwright.problem import load_problem
+from kernelwright.tasks.init_task import FUZZ_BATCHES, init_task
 
 CLI = [sys.executable, "-c", "from kernelwright.cli import main; main()"]
 

@@ -299,7 +299,7 @@ def test_config_device_cpu_is_respected() -> None:
 def test_reference_worker_keeps_compile_caches_only_for_audited_candidates(tmp_path: Path) -> None:
     """The trusted reference worker reuses Inductor/Triton caches across verdicts, except when the
     candidate brings native code, which the audit hook cannot stop from writing into those caches."""
-    from kernelwright.judge import _reference_caches
+    from kernelwright.judge.pipeline import _reference_caches
     from kernelwright.settings import cache_dir
 
     triton_src = (RELU.parent / "relu.py").read_text()

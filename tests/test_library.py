@@ -117,7 +117,7 @@ cases = {
     "level2/masked_softmax": [[torch.randn(1, 2, 1, long), torch.arange(long)[None, :] < 30001]],
     "level2/cross_entropy": [[torch.randn(3, 9000) + 50.0, torch.tensor([0, 8999, 4321])]],
 }
-from kernelwright.compare import compare_outputs
+from kernelwright.judge.compare import compare_outputs
 from kernelwright.worker.common import flatten_outputs
 
 failures = []

@@ -15,8 +15,8 @@ from typing import Any
 import anyio
 import pytest
 
-from kernelwright import mcp_server
 from kernelwright.errors import BadInput
+from kernelwright.integrations import mcp_server
 
 mcp = pytest.importorskip("mcp")
 from mcp.client.session import ClientSession  # noqa: E402

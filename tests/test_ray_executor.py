@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from kernelwright.errors import BadInput, KernelwrightError, ProblemError
-from kernelwright.executors import ExecutorError, make_judge_fn
 from kernelwright.judge import JudgeConfig
 from kernelwright.problem import bundled_dir, load_problem
-from kernelwright.suite import Item, local_judge, pair, run_items
+from kernelwright.suite.executors import ExecutorError, make_judge_fn
+from kernelwright.suite.runner import Item, local_judge, pair, run_items
 from kernelwright.verdict import Environment, Verdict
 
 ray = pytest.importorskip("ray")

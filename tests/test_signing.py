@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kernelwright import signing
-from kernelwright.signing import Signer, canonical_json, json_safe, load_private_key, verify_record
+from kernelwright.store import signing
+from kernelwright.store.signing import Signer, canonical_json, json_safe, load_private_key, verify_record
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
@@ -45,7 +45,7 @@ def test_key_created_once_with_mode_0600(home: Path) -> None:
 
 def test_parallel_first_use_agrees_on_one_key(home: Path) -> None:
     """Workers starting together must not each create (and sign with) a different key."""
-    code = "from kernelwright.signing import Signer; print(Signer().public_key)"
+    code = "from kernelwright.store.signing import Signer; print(Signer().public_key)"
     env = {"PYTHONPATH": SRC, "KERNELWRIGHT_HOME": str(home), "PATH": "/usr/bin:/bin"}
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)

@@ -16,9 +16,9 @@ from test_store_support import (  # noqa: F401 - db_url is a fixture
     make_verdict,
 )
 
-from kernelwright.signing import verify_record
 from kernelwright.store import Store, StoreError, default_url
 from kernelwright.store import models as m
+from kernelwright.store.signing import verify_record
 from kernelwright.verdict import Verdict
 
 

@@ -16,7 +16,7 @@ from test_store_support import (  # noqa: F401 - db_url is a fixture
 )
 from typer.testing import CliRunner
 
-from kernelwright.cli_store import mount
+from kernelwright.cli.store import mount
 from kernelwright.store import Store
 
 app = typer.Typer()
@@ -229,4 +229,4 @@ def test_db_option_overrides_env_and_bad_db_exits_2(
     assert json.loads(cli("kb", "list", "--json").stdout) == []
     assert len(json.loads(cli("kb", "list", "--json", "--db", url).stdout)) == 2
     r = cli("kb", "list", "--db", "nosuchdialect://x")
-    assert r.exit_code == 2 and r.stderr.startswith("error: cannot open the database")
+    assert r.exit_code == 2 and r.stderr.startswith("kernelwright: cannot open the database")

@@ -20,8 +20,8 @@ from test_store_support import (  # noqa: F401 - db_url is a fixture
     make_verdict,
 )
 
-from kernelwright.signing import verify_record
 from kernelwright.store import Store
+from kernelwright.store.signing import verify_record
 
 N_ITEMS = 40
 

@@ -6,9 +6,9 @@ import os
 
 import torch
 
-from kernelwright.candidate_run import RunRecord
+from kernelwright.judge.session import RunRecord
+from kernelwright.judge.timing import Series, TimingEvidence, assemble_timing
 from kernelwright.sandbox.channel import Channel, load_tensors
-from kernelwright.timing_check import Series, TimingEvidence, assemble_timing
 from kernelwright.worker.clock import report_timed_call
 
 

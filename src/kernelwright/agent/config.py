@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kernelwright.agent.providers.base import ProviderSettings
-from kernelwright.agent.redact import redact_obj, safe_url
 from kernelwright.agent.search import Strategy
 from kernelwright.errors import BadInput
+from kernelwright.secrets import redact_obj, safe_url
 
 
 class AgentConfig(BaseModel):

@@ -22,15 +22,15 @@ from kernelwright.agent.config import AgentConfig
 from kernelwright.agent.outputs import RunFolder
 from kernelwright.agent.parsing import extract_candidate
 from kernelwright.agent.pricing import price_for
-from kernelwright.agent.problem_info import describe
 from kernelwright.agent.prompting import PromptContext, build_messages
 from kernelwright.agent.providers import Provider, ProviderError, RecordingProvider, create_provider
-from kernelwright.agent.redact import redact, safe_url
 from kernelwright.agent.search import Plan, SearchState, Stop
 from kernelwright.agent.taxonomy import CHEATS, HINTS, tally
 from kernelwright.errors import BadInput, ProblemError
 from kernelwright.judge import JudgeConfig, judge
 from kernelwright.problem import ProblemSpec, load_problem
+from kernelwright.secrets import redact, safe_url
+from kernelwright.tasks.describe import describe
 from kernelwright.verdict import Verdict
 
 SUMMARY_SCHEMA = "kernelwright.agent-run/1"

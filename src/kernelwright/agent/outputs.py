@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kernelwright.agent.attempt import Attempt
-from kernelwright.agent.redact import redact_obj
+from kernelwright.secrets import redact_obj
 
 OUTPUTS = ("trajectory.jsonl", "summary.json", "best.py")
 

@@ -17,10 +17,10 @@ from typing import Any
 import jinja2
 
 from kernelwright.agent.attempt import Attempt
-from kernelwright.agent.problem_info import HardwareCard, TaskInfo, shape_text
 from kernelwright.agent.providers.base import Message
 from kernelwright.agent.search import Plan
 from kernelwright.agent.taxonomy import HINTS, Outcome
+from kernelwright.tasks.describe import HardwareCard, TaskInfo, shape_text
 
 EVIDENCE_CHARS = 1500  # tail of a compile log or traceback: the error is at the end
 MAX_REASONS = 6

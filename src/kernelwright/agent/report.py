@@ -7,8 +7,8 @@ from typing import Any
 from rich.table import Table
 
 from kernelwright.agent.attempt import Attempt
-from kernelwright.agent.redact import redact
 from kernelwright.agent.taxonomy import Outcome
+from kernelwright.secrets import redact
 
 STYLE = {Outcome.ACCEPTED: "bold green", Outcome.SLOWER: "yellow", Outcome.PROVIDER_ERROR: "magenta"}
 

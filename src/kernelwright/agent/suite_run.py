@@ -19,11 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kernelwright.agent.attempt import Attempt
 from kernelwright.agent.config import AgentConfig
 from kernelwright.agent.loop import Session
-from kernelwright.agent.redact import redact, redact_obj
 from kernelwright.errors import KernelwrightError
 from kernelwright.judge import JudgeConfig
 from kernelwright.problem import discover
-from kernelwright.suite import fast_p
+from kernelwright.secrets import redact, redact_obj
+from kernelwright.suite.runner import fast_p
 from kernelwright.verdict import Verdict
 
 SUITE_SCHEMA = "kernelwright.agent-suite/1"

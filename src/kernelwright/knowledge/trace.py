@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from kernelwright.secrets import probe_env
+
 TRACE_TIMEOUT_S = 120.0
 IMPORT_TIMEOUT_S = 180.0  # a cold `import torch` on a loaded machine
 UNKNOWN_FAMILY = "unknown"
@@ -326,11 +328,7 @@ def child_main(paths: Sequence[str]) -> int:
 
 # ------------------------------------------------------------------------------- the parent side
 def _child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN", "_SECRET"))}
-    env["CUDA_VISIBLE_DEVICES"] = ""
-    pkg_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([pkg_root, *filter(None, [env.get("PYTHONPATH")])])
-    return env
+    return probe_env(cpu_only=True)
 
 
 def _reader(stream: IO[str], lines: queue.Queue[str | None]) -> None:

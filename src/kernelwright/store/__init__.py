@@ -1,7 +1,7 @@
 """Persistent, signed record of every verdict, run, environment and lesson.
 
 ``Store.open(url)`` with an SQLAlchemy URL, ``$KERNELWRIGHT_DB``, or the default SQLite file in the
-user data dir. See :mod:`kernelwright.store.core` for the API and :mod:`kernelwright.signing` for what
+user data dir. See :mod:`kernelwright.store.core` for the API and :mod:`kernelwright.store.signing` for what
 a record's signature covers.
 """
 

@@ -19,9 +19,9 @@ from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kernelwright.signing import Signer, canonical_json, json_safe
 from kernelwright.store import models as m
 from kernelwright.store.db import WRITE_OPTION, default_url, make_engine
+from kernelwright.store.signing import Signer, canonical_json, json_safe
 from kernelwright.store.sources import detect_language, sha256_text
 from kernelwright.verdict import Verdict
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from kernelwright.signing import data_dir
+from kernelwright.store.signing import data_dir
 
 DB_ENV = "KERNELWRIGHT_DB"
 DEFAULT_DB_NAME = "kernelwright.db"

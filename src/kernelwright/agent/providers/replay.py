@@ -23,8 +23,8 @@ from typing import Any
 
 from kernelwright.agent.providers.base import Completion, Message, Provider, ProviderError, ProviderSettings
 from kernelwright.agent.providers.registry import register_provider
-from kernelwright.agent.redact import redact_obj, safe_url
 from kernelwright.errors import BadInput
+from kernelwright.secrets import redact_obj, safe_url
 
 SCHEMA = "kernelwright.recording/1"
 _NUMBER = re.compile(r"[-+]?\d[\d.,eE+-]*")

@@ -11,7 +11,7 @@ from types import ModuleType
 
 from kernelwright.agent.providers.base import ProviderError
 from kernelwright.agent.providers.retry import Retryable, retry_after_seconds, retryable_status
-from kernelwright.agent.redact import redact
+from kernelwright.secrets import redact
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from kernelwright.tolerances import Tolerance, resolve
+from kernelwright.judge.tolerances import Tolerance, resolve
 
 
 @dataclass

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kernelwright.cli.common import die
 from kernelwright.store import Store
 
 kb_app = typer.Typer(help="Browse the knowledge base of stored, signed verdicts.", no_args_is_help=True)
@@ -33,8 +34,7 @@ class ExportFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+    die(message, code)
 
 
 def _open(db: str | None) -> Store:
@@ -200,7 +200,7 @@ def check_command(
     ] = None,
 ) -> None:
     """Check every record's ed25519 signature and, for export rows, that each column matches it."""
-    from kernelwright.export import ExportError, check_row, item_id, read_items
+    from kernelwright.store.export import ExportError, check_row, item_id, read_items
 
     if not file.is_file():
         _fail(f"no such file: {file}")
@@ -237,7 +237,7 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Export verified (reference, kernel, verdict) pairs with provenance for fine-tuning."""
-    from kernelwright.export import export
+    from kernelwright.store.export import export
 
     with _open(db) as store:
         try:

@@ -1,6 +1,6 @@
 """CLI commands for coding-agent integrations: `kernelwright mcp` and `kernelwright init-task`.
 
-Mounted by ``kernelwright.cli._mount_optional``; kept out of ``cli.py`` so the judge's own CLI does not
+Mounted by ``kernelwright.cli.app``; kept apart so the judge's own CLI does not
 import the MCP SDK. Errors: one line on stderr, exit 2 (DESIGN contract); results: stdout.
 """
 
@@ -13,12 +13,8 @@ from typing import Annotated
 
 import typer
 
+from kernelwright.cli.common import fail
 from kernelwright.errors import KernelwrightError
-
-
-def _fail(message: str) -> typer.Exit:
-    sys.stderr.write(f"kernelwright: {message}\n")
-    return typer.Exit(2)
 
 
 def mcp_command() -> None:
@@ -27,11 +23,11 @@ def mcp_command() -> None:
     Register it with your agent, e.g. `claude mcp add kernelwright -- kernelwright mcp`.
     """
     try:
-        from kernelwright.mcp_server import serve
+        from kernelwright.integrations.mcp_server import serve
 
         serve()
     except KernelwrightError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def init_task_command(
@@ -63,7 +59,7 @@ def init_task_command(
     Example inputs run once in a subprocess; their shapes and dtypes become torch.randn/randint calls.
     The result is checked by running the reference on every fuzz case before it is written.
     """
-    from kernelwright.init_task import init_task
+    from kernelwright.tasks.init_task import init_task
 
     try:
         report = init_task(
@@ -76,7 +72,7 @@ def init_task_command(
             fuzz=fuzz,
         )
     except KernelwrightError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
         return

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kernelwright.agent.redact import scrubbed_environ
 from kernelwright.errors import ProblemError
 from kernelwright.problem import ProblemSpec
+from kernelwright.secrets import probe_env
 
 DESCRIBE_TIMEOUT_S = 120.0
 FUZZ_SEEDS = 8
@@ -166,7 +166,7 @@ def describe(spec: ProblemSpec, device: str = "auto") -> tuple[TaskInfo, Hardwar
             capture_output=True,
             text=True,
             timeout=DESCRIBE_TIMEOUT_S,
-            env=scrubbed_environ(),
+            env=probe_env(),
             cwd=str(Path(spec.path).parent),
         )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]

@@ -2,7 +2,7 @@
 
 Each task asks for one GPU when the cluster has any (Ray then sets ``CUDA_VISIBLE_DEVICES`` to the
 task's card, which the judge's sandbox passes on) and one CPU otherwise (Triton interpreter). The task
-runs :func:`kernelwright.executors.base.judge_payload` -- the same ``judge()`` as the local pool -- and
+runs :func:`kernelwright.suite.executor_base.judge_payload` -- the same ``judge()`` as the local pool -- and
 returns the verdict as a JSON dict, validated back into a ``Verdict`` here in the driver.
 
 A worker or node that dies is retried by Ray (``max_retries``); when the retries run out the
@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from kernelwright.errors import BadInput
-from kernelwright.executors.base import ExecutorError, judge_payload, make_payload, raise_judge_error
 from kernelwright.judge import JudgeConfig
 from kernelwright.settings import force_cpu
-from kernelwright.suite import Item
+from kernelwright.suite.executor_base import ExecutorError, judge_payload, make_payload, raise_judge_error
+from kernelwright.suite.runner import Item
 from kernelwright.verdict import Verdict
 
 DEFAULT_RETRIES = 2

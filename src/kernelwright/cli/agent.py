@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kernelwright.cli.common import fail, open_store
 from kernelwright.errors import BadInput, KernelwrightError
 
 EXAMPLES = """
@@ -31,24 +32,11 @@ Examples:
 Opt = typer.Option
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    from kernelwright.agent.redact import redact
-
-    sys.stderr.write(f"kernelwright: {redact(message)}\n")
-    return typer.Exit(code)
-
-
 def _common(config: Path | None, judge: dict[str, Any], agent: dict[str, Any]) -> tuple[Any, Any]:
     from kernelwright.agent.config import build_agent_config
-    from kernelwright.cli import build_config
+    from kernelwright.cli.common import build_config
 
     return build_agent_config(config, **agent), build_config(config, **judge)
-
-
-def _open_store(no_store: bool, db: str | None) -> Any:
-    from kernelwright.cli import _store
-
-    return _store(no_store, db)
 
 
 # Options shared by both commands (typer needs them spelled out per function).
@@ -139,7 +127,7 @@ def optimize(
     """Drive an LLM to write a kernel for PROBLEM; judge every candidate; keep the best accepted one."""
     from kernelwright.agent.loop import Session
     from kernelwright.agent.report import attempt_line, summary_table
-    from kernelwright.render import console
+    from kernelwright.cli.render import console
 
     err = console(stderr=True)
 
@@ -180,16 +168,16 @@ def optimize(
                 "judge_jobs": judge_jobs,
             },
         )
-        store = _open_store(no_store, db)
+        store = open_store(no_store, db)
         session = Session(problem, out, agent_cfg, judge_cfg, store, listener=listener)
         err.print(
             f"[dim]optimizing {session.spec.id} with {session.provider.name}:{session.model} -> {out}[/]"
         )
         result = session.run()
     except KernelwrightError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
-        from kernelwright.agent.redact import redact_obj
+        from kernelwright.secrets import redact_obj
 
         sys.stdout.write(json.dumps(redact_obj(result.summary)) + "\n")
     else:
@@ -241,7 +229,7 @@ def optimize_suite(
     """
     from kernelwright.agent.report import suite_table
     from kernelwright.agent.suite_run import run_suite
-    from kernelwright.render import console
+    from kernelwright.cli.render import console
 
     try:
         agent_cfg, judge_cfg = _common(
@@ -274,10 +262,10 @@ def optimize_suite(
         )
         if not problems_dir.is_dir():
             raise BadInput(f"problems directory not found: {problems_dir}")
-        store = _open_store(no_store, db)
+        store = open_store(no_store, db)
         rows, summary = run_suite(problems_dir, out, agent_cfg, judge_cfg, store, console(stderr=True))
     except KernelwrightError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         sys.stdout.write(json.dumps(json.loads((out / "suite_summary.json").read_text())) + "\n")
     else:

@@ -14,7 +14,7 @@ from typing import Any
 
 from kernelwright.errors import KernelwrightError
 from kernelwright.judge import JudgeConfig, read_candidate
-from kernelwright.suite import Item
+from kernelwright.suite.runner import Item
 
 # Settings that change how a candidate is judged; forwarded so a remote worker judges like the driver.
 FORWARDED_ENV = ("KERNELWRIGHT_FORCE_CPU", "KERNELWRIGHT_CPU_INPUT_BUDGET", "KERNELWRIGHT_MAX_WORKER_MB")

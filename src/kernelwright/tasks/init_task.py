@@ -8,7 +8,7 @@ captured and written out as ``torch.randn``/``torch.randint`` calls, so every ju
 values and fuzz cases can vary the leading (batch) dimension over small ragged sizes -- the shapes an
 agent's kernel is most often silently wrong at.
 
-User code only ever runs in subprocesses (``python -m kernelwright.init_task capture|validate|describe``),
+User code only ever runs in subprocesses (``python -m kernelwright.tasks.init_task capture|validate|describe``),
 never in the CLI process: a factory that hangs or crashes costs a subprocess and one error line.
 ``describe`` also serves the MCP server's ``problem_info``: shapes of a problem's inputs under
 ``torch.device("meta")`` (no memory, no compute), tolerances, and the hardware card.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kernelwright.errors import BadInput
+from kernelwright.secrets import probe_env
 
 FUZZ_BATCHES = (1, 3, 7, 33, 2, 5, 17, 65)  # ragged: below, around and across typical block sizes
 PROBE_TIMEOUT_S = 180.0
@@ -39,12 +39,10 @@ def _run_probe(args: list[str], *, cwd: Path, timeout: float, what: str) -> dict
     """Run one probe subprocess; its answer is a JSON file, so the user's prints cannot corrupt it."""
     with tempfile.TemporaryDirectory(prefix="kw-probe-") as tmp:
         out = Path(tmp) / "answer.json"
-        package_root = str(Path(__file__).resolve().parents[1])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        env = probe_env()
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "kernelwright.init_task", *args, "--answer", str(out)],
+                [sys.executable, "-m", "kernelwright.tasks.init_task", *args, "--answer", str(out)],
                 cwd=cwd,
                 env=env,
                 capture_output=True,
@@ -457,7 +455,7 @@ def _describe(args: Any) -> dict[str, Any]:
 
     import torch
 
-    from kernelwright import tolerances
+    from kernelwright.judge import tolerances
     from kernelwright.worker.common import flatten_outputs
 
     problem = _load(args.path, "kw_problem")
@@ -507,7 +505,7 @@ def _describe(args: Any) -> dict[str, Any]:
 def _main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m kernelwright.init_task")
+    parser = argparse.ArgumentParser(prog="python -m kernelwright.tasks.init_task")
     parser.add_argument("op", choices=("capture", "validate", "describe"))
     parser.add_argument("path")
     parser.add_argument("--answer", required=True)

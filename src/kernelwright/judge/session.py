@@ -8,54 +8,21 @@ and hands timed calls to the timing evidence, which checks every one of them too
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kernelwright import compare
+from kernelwright.judge import compare
+from kernelwright.judge.record import Expected, RunRecord
 from kernelwright.sandbox.channel import load_tensors
-from kernelwright.verdict import Category, Correctness, Reason, Severity
+from kernelwright.verdict import Category
 from kernelwright.worker.common import Case
 
 if TYPE_CHECKING:
-    from kernelwright.judge import JudgeConfig
+    from kernelwright.judge.config import JudgeConfig
+    from kernelwright.judge.timing import TimingEvidence
     from kernelwright.sandbox.launch import Worker
-    from kernelwright.timing_check import TimingEvidence
 
 COMPILE_ERROR_MODULES = ("triton.compiler", "triton.language", "torch.utils.cpp_extension")
-# Codes reported once per verdict: the first case shows it; repeating it per case adds nothing.
-ONCE = frozenset({"KW-P002", "KW-O002", "KW-R106", "KW-O004", "KW-T001", "KW-X003"})
 COMPILE_ERROR_TYPES = ("CompilationError", "CompileTimeAssertionFailure", "UnsupportedLanguageConstruct")
-
-
-@dataclass
-class Expected:
-    case: Case
-    outputs: list
-    inputs: list
-
-
-@dataclass
-class RunRecord:
-    reasons: list[Reason] = field(default_factory=list)
-    correctness: Correctness = field(default_factory=Correctness)
-
-    def add(
-        self,
-        code: str,
-        category: Category | str | None,
-        message: str,
-        evidence: str = "",
-        severity: Severity = "hard",
-    ) -> None:
-        cat = category.value if isinstance(category, Category) else category
-        if any(r.code == code and (r.message == message or code in ONCE) for r in self.reasons):
-            return
-        self.reasons.append(
-            Reason(code=code, category=cat, message=message, evidence=evidence[-2000:], severity=severity)
-        )
-
-    def hard(self) -> bool:
-        return any(r.severity == "hard" for r in self.reasons)
 
 
 def classify_error(msg: dict) -> tuple[str, Category, str]:

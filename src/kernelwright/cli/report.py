@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from kernelwright.cli.common import fail
+
 
 def report_command(
     results: Annotated[
@@ -33,8 +35,7 @@ def report_command(
             return
         write_report(list(results), html, md)
     except ReportInputError as exc:
-        sys.stderr.write(f"kernelwright: {exc}\n")
-        raise typer.Exit(2) from None
+        raise fail(str(exc)) from None
     for path in (html, md):
         if path is not None:
             sys.stderr.write(f"wrote {path}\n")

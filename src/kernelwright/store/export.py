@@ -24,9 +24,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from kernelwright.signing import canonical_json, verify_record
 from kernelwright.store import Store, stronger_speedup
 from kernelwright.store.core import finite_number
+from kernelwright.store.signing import canonical_json, verify_record
 from kernelwright.store.sources import normalized_sha256, sha256_text
 
 Format = Literal["jsonl", "parquet"]

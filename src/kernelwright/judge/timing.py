@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kernelwright import compare
+from kernelwright.judge import compare
 from kernelwright.sandbox.channel import load_tensors
 from kernelwright.verdict import Category, Timing
 
 if TYPE_CHECKING:
-    from kernelwright.candidate_run import RunRecord
+    from kernelwright.judge.record import RunRecord
     from kernelwright.sandbox.launch import Worker
 
 # A claimed time below this fraction of the roofline floor is impossible on this card: the floor is

@@ -1,7 +1,7 @@
 """Where judgements run: the local thread pool (default) or a Ray cluster.
 
 ``make_judge_fn(name, address)`` returns a ``Judge`` -- ``(Item, JudgeConfig) -> Verdict`` -- that
-``kernelwright.suite.run_items`` and the agent loop's judging pool call from their worker threads.
+``kernelwright.suite.runner.run_items`` and the agent loop's judging pool call from their worker threads.
 Every executor calls the same ``kernelwright.judge.judge``, so a verdict does not depend on where it
 was produced, only on the machine it ran on (recorded in ``verdict.environment``).
 """
@@ -9,8 +9,8 @@ was produced, only on the machine it ran on (recorded in ``verdict.environment``
 from __future__ import annotations
 
 from kernelwright.errors import BadInput
-from kernelwright.executors.base import ExecutorError
-from kernelwright.suite import Judge, local_judge
+from kernelwright.suite.executor_base import ExecutorError
+from kernelwright.suite.runner import Judge, local_judge
 
 EXECUTORS = ("local", "ray")
 
@@ -28,7 +28,7 @@ def make_judge_fn(name: str, address: str | None = None, **options: object) -> J
             raise BadInput("--ray-address only applies to --executor ray")
         return local_judge
     if name == "ray":
-        from kernelwright.executors.ray_executor import RayJudge
+        from kernelwright.suite.ray_executor import RayJudge
 
         return RayJudge(address, **options)  # type: ignore[arg-type]
     raise BadInput(f"unknown executor {name!r} (available: {', '.join(EXECUTORS)})")

@@ -233,7 +233,7 @@ def run_list_suite() -> dict[str, Any]:
 def run_problem_info(
     problem_path: str | None = None, problem_source: str | None = None, fuzz: int = 8
 ) -> dict[str, Any]:
-    from kernelwright.init_task import describe_problem
+    from kernelwright.tasks.init_task import describe_problem
 
     with tempfile.TemporaryDirectory(prefix="kw-mcp-") as tmp:
         problem = _resolve_problem(problem_path, problem_source, Path(tmp))

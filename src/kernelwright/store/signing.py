@@ -24,7 +24,7 @@ not valid JSON, so :func:`json_safe` turns them into the strings ``"NaN"``, ``"I
 
 The candidate and reference sources are not in the payload; they are bound through
 ``candidate_sha256`` and ``problem_sha256``. Whoever checks an export row must therefore also check
-that ``sha256(kernel_source) == candidate_sha256`` (see ``kernelwright.export.check_row``).
+that ``sha256(kernel_source) == candidate_sha256`` (see ``kernelwright.store.export.check_row``).
 
 A valid signature proves the record is unchanged since a holder of that private key signed it; it
 does not prove *who* that is. Pass ``trusted_keys`` to :func:`verify_record` to pin keys.

@@ -6,21 +6,23 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kernelwright.errors import BadInput
+from kernelwright.cli.common import build_config, fail, open_store
+from kernelwright.cli.render import console, suite_table, summary_table
+from kernelwright.errors import BadInput, KernelwrightError
 from kernelwright.judge import JudgeConfig
-from kernelwright.render import console, suite_table, summary_table
-from kernelwright.suite import SUITE_SCHEMA, Item, local_judge, pair, run_items, summarize
+from kernelwright.suite.runner import SUITE_SCHEMA, Item, local_judge, pair, run_items, summarize
 from kernelwright.verdict import Verdict
 
 
 def executor_judge(name: str, address: str | None = None) -> Any:
     if name == "local" and not address:
         return local_judge
-    from kernelwright.executors import make_judge_fn
+    from kernelwright.suite.executors import make_judge_fn
 
     return make_judge_fn(name, address)
 
@@ -119,3 +121,77 @@ def run_suite_command(
 
 def _strip(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in ("record_id", "signature", "public_key")}
+
+
+def suite_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show the bundled suite."""
+    from rich.table import Table
+
+    from kernelwright.problem import bundled_dir, discover
+
+    specs = discover(bundled_dir())
+    if as_json:
+        sys.stdout.write(
+            json.dumps([{"id": s.id, "path": str(s.path), "title": s.title} for s in specs]) + "\n"
+        )
+        return
+    table = Table(title=f"bundled suite: {bundled_dir()}", title_justify="left")
+    for col in ("problem", "title", "fuzz"):
+        table.add_column(col)
+    for s in specs:
+        table.add_row(s.id, s.title, "yes" if s.has_fuzz else "no")
+    console().print(table)
+
+
+def suite_run(
+    problems_dir: Annotated[
+        Path, typer.Argument(help="Problems in KernelBench layout (level folders allowed)")
+    ],
+    candidates: Annotated[Path, typer.Option(help="Candidates as <problem-stem>.py or <problem-stem>/*.py")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one kernelwright.suite/1 JSON object")
+    ] = False,
+    jobs: Annotated[int, typer.Option(help="Candidates judged in parallel")] = 1,
+    executor: Annotated[str, typer.Option(help="local (default) | ray")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster (default: start a local one)")
+    ] = None,
+    seeds: Annotated[int | None, typer.Option()] = None,
+    fuzz: Annotated[int | None, typer.Option()] = None,
+    timeout: Annotated[float | None, typer.Option()] = None,
+    device: Annotated[str | None, typer.Option()] = None,
+    config: Annotated[Path | None, typer.Option()] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue run RUN_ID without redoing finished work")
+    ] = None,
+    no_store: Annotated[bool, typer.Option("--no-store")] = False,
+    db: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Judge every candidate of a suite; print a table, fast_p, or JSON."""
+    try:
+        cfg = build_config(config, seeds=seeds, fuzz=fuzz, timeout=timeout, device=device)
+        code = run_suite_command(
+            problems_dir,
+            candidates,
+            cfg,
+            as_json=as_json,
+            jobs=jobs,
+            executor=executor,
+            resume=resume,
+            store=open_store(no_store, db),
+            ray_address=ray_address,
+        )
+    except KernelwrightError as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(code)
+
+
+def mount(app: typer.Typer) -> None:
+    suite_app = typer.Typer(
+        help="Bundled and user suites: list problems, judge many candidates.", no_args_is_help=True
+    )
+    suite_app.command("list")(suite_list)
+    suite_app.command(
+        "run", epilog="Exit status: 0 when every candidate is accepted, 1 otherwise, 2 bad input."
+    )(suite_run)
+    app.add_typer(suite_app, name="suite")

@@ -1,0 +1,70 @@
+"""`kernelwright verify` and `kernelwright guard`: judge one candidate, or only scan it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kernelwright.cli.common import build_config, fail, judge_and_record, open_store
+from kernelwright.cli.render import console, verdict_table
+from kernelwright.errors import KernelwrightError
+
+
+def verify(
+    problem: Annotated[
+        Path, typer.Argument(help="KernelBench-format problem file (class Model, get_inputs, ...)")
+    ],
+    candidate: Annotated[Path, typer.Argument(help="Candidate file defining class ModelNew")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one verdict JSON object")] = False,
+    seeds: Annotated[int | None, typer.Option(help="Benchmark-size seeds to check (default 5)")] = None,
+    fuzz: Annotated[int | None, typer.Option(help="Fuzz cases from get_fuzz_inputs (default 8)")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Whole-judgement timeout in seconds")] = None,
+    strict: Annotated[bool, typer.Option(help="Reject any PyTorch compute op in forward")] = False,
+    device: Annotated[str | None, typer.Option(help="auto | cpu | cuda")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with a [judge] table")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the verdict")] = False,
+    db: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)")
+    ] = None,
+) -> None:
+    """Judge one candidate kernel against a PyTorch reference."""
+    try:
+        cfg = build_config(
+            config, seeds=seeds, fuzz=fuzz, timeout=timeout, strict=strict or None, device=device
+        )
+        verdict, body = judge_and_record(problem, candidate, cfg, open_store(no_store, db))
+    except KernelwrightError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(body) + "\n")
+    else:
+        console().print(verdict_table(verdict))
+        if body.get("record_id"):
+            console().print(f"[dim]recorded as {body['record_id']}[/]")
+    raise typer.Exit(0 if verdict.accepted else 1)
+
+
+def guard(
+    candidate: Annotated[Path, typer.Argument()], as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Run only the static guard on a candidate and list its findings."""
+    from kernelwright.guard import scan
+
+    if not candidate.is_file():
+        raise fail(f"candidate file not found: {candidate}")
+    findings = scan(candidate.read_text(), str(candidate))
+    if as_json:
+        sys.stdout.write(json.dumps([f.model_dump() for f in findings]) + "\n")
+    else:
+        for f in findings:
+            console().print(f"{candidate}:{f.line}: {f.code} [{f.severity}] {f.rule}: {f.message}")
+    raise typer.Exit(1 if any(f.severity == "hard" for f in findings) else 0)
+
+
+def mount(app: typer.Typer) -> None:
+    app.command(epilog="Exit status: 0 accepted, 1 rejected or skipped, 2 bad invocation.")(verify)
+    app.command()(guard)

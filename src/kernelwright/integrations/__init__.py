@@ -1,0 +1,1 @@
+"""Surfaces for coding agents: the MCP server over stdio."""
