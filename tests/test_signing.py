@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kernelwright import settings
 from kernelwright.store import signing
 from kernelwright.store.signing import Signer, canonical_json, json_safe, load_private_key, verify_record
 
@@ -40,7 +41,7 @@ def test_key_created_once_with_mode_0600(home: Path) -> None:
     k2 = load_private_key()
     assert signing.public_key_b64(k1.public_key()) == signing.public_key_b64(k2.public_key())
     assert (home / signing.PUBLIC_KEY_FILE).read_text().strip() == signing.public_key_b64(k1.public_key())
-    assert signing.config_dir() == home == signing.data_dir()
+    assert settings.config_dir() == home == settings.data_dir()
 
 
 def test_parallel_first_use_agrees_on_one_key(home: Path) -> None:

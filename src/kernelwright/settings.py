@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_cache_dir
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
+
+DB_ENV = "KERNELWRIGHT_DB"
+# Settings that change how a candidate is judged; forwarded so a remote worker judges like the driver.
+FORWARDED_ENV = ("KERNELWRIGHT_FORCE_CPU", "KERNELWRIGHT_CPU_INPUT_BUDGET", "KERNELWRIGHT_MAX_WORKER_MB")
 
 
 def _float(name: str, default: float) -> float:
@@ -28,6 +32,26 @@ def home() -> Path | None:
     """KERNELWRIGHT_HOME, when set, holds config, data and cache (handy for tests and CI)."""
     raw = os.environ.get("KERNELWRIGHT_HOME")
     return Path(raw) if raw else None
+
+
+def config_dir() -> Path:
+    """Where the key pair lives: ``$KERNELWRIGHT_HOME`` or the platform's user config dir."""
+    return home() or Path(user_config_dir("kernelwright"))
+
+
+def data_dir() -> Path:
+    """Where the default database lives: ``$KERNELWRIGHT_HOME`` or the platform's user data dir."""
+    return home() or Path(user_data_dir("kernelwright"))
+
+
+def db_url() -> str | None:
+    """``$KERNELWRIGHT_DB``: an SQLAlchemy URL for the store (None: the default SQLite file)."""
+    return os.environ.get(DB_ENV) or None
+
+
+def forwarded_settings() -> dict[str, str]:
+    """The judging settings set in this process, to hand to a remote judge (Ray)."""
+    return {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
 
 
 def cache_dir() -> Path:
@@ -53,3 +77,8 @@ def cpu_input_budget() -> int:
 
 def force_cpu() -> bool:
     return os.environ.get("KERNELWRIGHT_FORCE_CPU", "") not in ("", "0")
+
+
+def trace_enabled() -> bool:
+    """KERNELWRIGHT_TRACE=1: the judge prints where a judgement spends its time (stderr)."""
+    return os.environ.get("KERNELWRIGHT_TRACE", "") not in ("", "0")

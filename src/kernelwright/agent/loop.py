@@ -30,6 +30,7 @@ from kernelwright.errors import BadInput, ProblemError
 from kernelwright.judge import JudgeConfig, judge
 from kernelwright.problem import ProblemSpec, load_problem
 from kernelwright.secrets import redact, safe_url
+from kernelwright.store.api import VerdictStore
 from kernelwright.tasks.describe import describe
 from kernelwright.verdict import Verdict
 
@@ -58,7 +59,7 @@ class Session:
         out: Path,
         config: AgentConfig,
         judge_config: JudgeConfig,
-        store: Any = None,
+        store: VerdictStore | None = None,
         *,
         provider: Provider | None = None,
         judge_fn: JudgeFn | None = None,
@@ -113,15 +114,15 @@ class Session:
             task=task, hardware=card, target=self.config.target, max_turns=self.config.max_turns
         )
         if self.store is not None:
-            self._knowledge(ctx)
+            self._knowledge(ctx, self.store)
         return ctx
 
-    def _knowledge(self, ctx: PromptContext) -> None:
+    def _knowledge(self, ctx: PromptContext, store: VerdictStore) -> None:
         """Verified kernels for similar problems and lessons; a failure here only costs the hints."""
         try:
             from kernelwright.knowledge import KnowledgeBase
 
-            kb = KnowledgeBase(self.store)
+            kb = KnowledgeBase(store)
             if self.config.knowledge:
                 for e in kb.retrieve(str(self.spec.path), k=self.config.knowledge):
                     numbers = (
@@ -143,7 +144,7 @@ class Session:
                             "source": e.kernel_source.rstrip() + "\n",
                         }
                     )
-            if self.store.lessons([], limit=1):
+            if store.lessons([], limit=1):
                 family = self._op_family(kb)
                 ctx.lessons = [{"kind": x.kind, "text": x.text} for x in kb.lessons([family], limit=8)]
         except Exception as exc:  # noqa: BLE001 - knowledge is optional; say why it is missing

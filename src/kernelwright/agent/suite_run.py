@@ -23,6 +23,7 @@ from kernelwright.errors import KernelwrightError
 from kernelwright.judge import JudgeConfig
 from kernelwright.problem import discover
 from kernelwright.secrets import redact, redact_obj
+from kernelwright.store.api import VerdictStore
 from kernelwright.suite.runner import fast_p
 from kernelwright.verdict import Verdict
 
@@ -34,7 +35,12 @@ def _slug(problem_id: str) -> str:
 
 
 def run_suite(
-    problems_dir: Path, out: Path, config: AgentConfig, judge_config: JudgeConfig, store: Any, err: Console
+    problems_dir: Path,
+    out: Path,
+    config: AgentConfig,
+    judge_config: JudgeConfig,
+    store: VerdictStore | None,
+    err: Console,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     specs = discover(problems_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from kernelwright.knowledge.trace import (
     families_of,
     trace_many,
 )
-from kernelwright.store import Store
+from kernelwright.store.api import VerdictStore
 from kernelwright.store.sources import sha256_text
 from kernelwright.verdict import Environment, Verdict
 
@@ -81,7 +81,7 @@ def _file_name(name: str) -> str:
 class KnowledgeBase:
     """Retrieval of accepted kernels for similar problems, and lessons per op family."""
 
-    def __init__(self, store: Store, trace_timeout: float = TRACE_TIMEOUT_S) -> None:
+    def __init__(self, store: VerdictStore, trace_timeout: float = TRACE_TIMEOUT_S) -> None:
         self.store = store
         self.trace_timeout = trace_timeout
         self._cache: dict[str, OpSignature] = {}

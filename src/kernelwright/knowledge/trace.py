@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from kernelwright.errors import KernelwrightError
 from kernelwright.secrets import probe_env
 
 TRACE_TIMEOUT_S = 120.0
@@ -187,7 +188,7 @@ FAMILY_ORDER = (
 )
 
 
-class TraceError(RuntimeError):
+class TraceError(KernelwrightError):
     """The problem could not be traced (import error, unsupported op, timeout)."""
 
 

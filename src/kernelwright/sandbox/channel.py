@@ -26,18 +26,18 @@ import time
 from _hashlib import hmac_digest
 from typing import Any
 
-from kernelwright.errors import WorkerProtocolError
+from kernelwright.errors import KernelwrightError, WorkerProtocolError
 
 _PREFIX = struct.Struct(">IQ32s")
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 1 << 34
 
 
-class Timeout(Exception):
+class Timeout(KernelwrightError):
     """No complete message before the deadline."""
 
 
-class Closed(Exception):
+class Closed(KernelwrightError):
     """The other end closed the pipe (the worker exited or crashed)."""
 
 

@@ -7,7 +7,8 @@ a record's signature covers.
 
 from __future__ import annotations
 
+from kernelwright.settings import DB_ENV
 from kernelwright.store.core import Store, StoredRecord, StoreError, stronger_speedup
-from kernelwright.store.db import DB_ENV, default_url
+from kernelwright.store.db import default_url
 
 __all__ = ["DB_ENV", "Store", "StoreError", "StoredRecord", "default_url", "stronger_speedup"]

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kernelwright.errors import KernelwrightError
 from kernelwright.store import models as m
 from kernelwright.store.db import WRITE_OPTION, default_url, make_engine
 from kernelwright.store.signing import Signer, canonical_json, json_safe
@@ -30,7 +31,7 @@ _PG_SCHEMA_LOCK = 0x6B77_7374  # advisory lock id serialising create_all across 
 T = TypeVar("T", bound=m.Base)
 
 
-class StoreError(RuntimeError):
+class StoreError(KernelwrightError):
     """The database cannot be used as asked (newer schema, unknown run, hash mismatch...)."""
 
 

@@ -9,16 +9,14 @@ SQLITE_BUSY that no timeout retries). ``synchronous=FULL`` makes a commit durabl
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from kernelwright.store.signing import data_dir
+from kernelwright.settings import data_dir, db_url
 
-DB_ENV = "KERNELWRIGHT_DB"
 DEFAULT_DB_NAME = "kernelwright.db"
 BUSY_TIMEOUT_MS = 60_000
 WRITE_OPTION = "kw_write"  # execution option that makes the SQLite BEGIN an IMMEDIATE one
@@ -26,7 +24,7 @@ WRITE_OPTION = "kw_write"  # execution option that makes the SQLite BEGIN an IMM
 
 def default_url() -> str:
     """``$KERNELWRIGHT_DB`` or the SQLite file in the user data dir (``$KERNELWRIGHT_HOME`` if set)."""
-    env = os.environ.get(DB_ENV)
+    env = db_url()
     if env:
         return env
     path = data_dir() / DEFAULT_DB_NAME

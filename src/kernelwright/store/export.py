@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from kernelwright.errors import BadInput
 from kernelwright.store import Store, stronger_speedup
 from kernelwright.store.core import finite_number
 from kernelwright.store.signing import canonical_json, verify_record
@@ -33,7 +34,7 @@ Format = Literal["jsonl", "parquet"]
 ENV_FIELDS = ("device", "interpreter", "torch", "triton", "python", "cuda", "driver", "gpu_count", "sandbox")
 
 
-class ExportError(ValueError):
+class ExportError(BadInput):
     """The export cannot be written or read (bad format, unreadable file)."""
 
 

@@ -47,26 +47,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kernelwright.settings import config_dir
+
 KEY_FILE = "signing_key.pem"
 PUBLIC_KEY_FILE = "signing_key.pub"
 UNSIGNED_FIELDS = frozenset({"signature", "public_key"})
-
-
-def config_dir() -> Path:
-    """Where the key pair lives: ``$KERNELWRIGHT_HOME`` or the platform's user config dir."""
-    home = os.environ.get("KERNELWRIGHT_HOME")
-    return Path(home) if home else Path(platformdirs.user_config_dir("kernelwright"))
-
-
-def data_dir() -> Path:
-    """Where the default database lives: ``$KERNELWRIGHT_HOME`` or the platform's user data dir."""
-    home = os.environ.get("KERNELWRIGHT_HOME")
-    return Path(home) if home else Path(platformdirs.user_data_dir("kernelwright"))
 
 
 def json_safe(obj: Any) -> Any:

@@ -14,10 +14,8 @@ from typing import Any
 
 from kernelwright.errors import KernelwrightError
 from kernelwright.judge import JudgeConfig, read_candidate
+from kernelwright.settings import forwarded_settings
 from kernelwright.suite.runner import Item
-
-# Settings that change how a candidate is judged; forwarded so a remote worker judges like the driver.
-FORWARDED_ENV = ("KERNELWRIGHT_FORCE_CPU", "KERNELWRIGHT_CPU_INPUT_BUDGET", "KERNELWRIGHT_MAX_WORKER_MB")
 
 
 class ExecutorError(KernelwrightError):
@@ -39,7 +37,7 @@ def make_payload(item: Item, config: JudgeConfig) -> dict[str, Any]:
         "candidate_name": cand_path.name,
         "candidate_path": str(cand_path),
         "config": config.model_dump(mode="json"),
-        "env": {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ},
+        "env": forwarded_settings(),
     }
 
 

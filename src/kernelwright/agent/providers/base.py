@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from kernelwright.errors import KernelwrightError
+
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": str}
 
 
-class ProviderError(Exception):
+class ProviderError(KernelwrightError):
     """A request that failed for good (after retries, or at once when retrying cannot help).
 
     `fatal` means every later request would fail the same way (bad key, unknown model, bad URL): the

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kernelwright.agent.providers.base import Completion, ProviderError
+from kernelwright.errors import KernelwrightError
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})  # plus every 5xx
 
@@ -22,7 +23,7 @@ def retryable_status(status: int | None) -> bool:
     return status is not None and (status in RETRYABLE_STATUS or status >= 500)
 
 
-class Retryable(Exception):
+class Retryable(KernelwrightError):
     """Raised by a provider's single attempt when trying again may succeed."""
 
     def __init__(self, message: str, retry_after: float | None = None):
