@@ -1,4 +1,4 @@
-"""Parent-side worker processes: spawn, scrubbed environment, network namespace, watchdogs.
+"""Parent-side worker processes: spawn (jailed by sandbox/jail.py), scrubbed environment, watchdogs.
 
 The parent always survives: a worker that hangs, segfaults, exits early or eats memory becomes a
 `WorkerDied` with a reason the judge turns into `crash-or-timeout` (THREATS #3, #19).
@@ -15,13 +15,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 from kernelwright.sandbox.channel import Channel, Closed, Timeout
+from kernelwright.sandbox.jail import Jail, JailSpec, isolation_complete
 from kernelwright.settings import max_worker_memory_mb
 
 # Variables a compiler toolchain needs. Everything else (API keys, tokens, cloud credentials, the
@@ -32,6 +36,9 @@ ENV_KEEP = (
     "PYTHONPATH", "VIRTUAL_ENV", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "KERNELWRIGHT_FORCE_CPU",
     "NCCL_NVLS_ENABLE", "TORCH_SYMM_MEM_DISABLE_MULTICAST", "NVSHMEM_DISABLE_NVLS",
 )  # fmt: skip
+
+
+OUTPUT_TAIL_BYTES = 1 << 20  # what the parent keeps of a worker's stdout+stderr
 
 
 class WorkerDied(Exception):
@@ -104,8 +111,57 @@ def _child_setup() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+class OutputTail:
+    """Drains a worker's stdout+stderr on a thread, keeping the last `cap` bytes and a byte count.
+
+    A candidate that prints gigabytes costs neither disk nor parent memory, and never blocks on a
+    full pipe while the parent waits on the result channel.
+    """
+
+    def __init__(self, fd: int, cap: int = OUTPUT_TAIL_BYTES):
+        # An own descriptor, closed only by the thread: if the pipe's writer outlives close() (an
+        # unjailed daemon), a reused descriptor number can never be read by mistake.
+        self.fd, self.cap, self.total = os.dup(fd), cap, 0
+        self._buf = bytearray()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._drain, name=f"kw-output-{fd}", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while chunk := os.read(self.fd, 1 << 16):
+                self._keep(chunk)
+        except OSError:
+            pass
+        finally:
+            os.close(self.fd)
+
+    def _keep(self, chunk: bytes) -> None:
+        with self._lock:
+            self.total += len(chunk)
+            self._buf += chunk
+            if len(self._buf) > 2 * self.cap:  # trim in batches: amortised O(1) per byte
+                del self._buf[: len(self._buf) - self.cap]
+
+    def tail(self, limit: int) -> bytes:
+        with self._lock:
+            return bytes(self._buf[-limit:]) if limit > 0 else b""
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.cap
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
 class Worker:
-    """One worker process and its two authenticated pipes."""
+    """One worker process and its two authenticated pipes.
+
+    With `jail` (a JailSpec), the worker runs in the OS sandbox of sandbox/jail.py; `layers` and
+    `isolation_complete` say what isolation it really got. Without it, the old behaviour: same uid,
+    own session, optional network namespace (for callers not yet switched).
+    """
 
     def __init__(
         self,
@@ -113,36 +169,123 @@ class Worker:
         *,
         env: dict[str, str],
         cwd: Path,
-        log_path: Path,
-        isolate_network: bool,
+        log_path: Path | None = None,
+        isolate_network: bool = False,
         memory_limit_mb: int | None = None,
+        jail: JailSpec | None = None,
     ):
         self.module = module
         self.log_path = log_path
         self.memory_limit_mb = memory_limit_mb or max_worker_memory_mb()
         self.key = os.urandom(32)
+        self.jail: Jail | None = None
         ctl_r, ctl_w = _high_pipe()
         res_r, res_w = _high_pipe()
-        child_ctl, child_res = ctl_r, res_w
-        prefix = network_isolation() if isolate_network else []
-        self._log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the worker
-        self.proc = subprocess.Popen(
-            [*prefix, sys.executable, "-m", module, str(child_ctl), str(child_res)],
-            pass_fds=(child_ctl, child_res),
-            env=env,
-            cwd=str(cwd),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_child_setup,  # noqa: PLW1509 - setsid + no core dumps, nothing else
-        )
-        os.close(child_ctl)
-        os.close(child_res)
-        self.isolated = bool(prefix)
+        argv = [sys.executable, "-m", module, str(ctl_r), str(res_w)]
+        try:
+            self.proc, self.layers = self._spawn(argv, (ctl_r, res_w), env, cwd, isolate_network, jail)
+        except BaseException:
+            for fd in (ctl_r, ctl_w, res_r, res_w):
+                os.close(fd)
+            if self.jail:
+                self.jail.release()
+            raise
+        os.close(ctl_r)
+        os.close(res_w)
+        assert self.proc.stdout is not None
+        self._output = OutputTail(self.proc.stdout.fileno())
+        self.isolated = "netns" in self.layers
         self.ctl = Channel(None, ctl_w, self.key)
         self.res = Channel(res_r, None, self.key)
         os.write(ctl_w, self.key)
         self._peak_rss = 0
+
+    def _spawn(
+        self,
+        argv: list[str],
+        fds: tuple[int, int],
+        env: dict[str, str],
+        cwd: Path,
+        isolate_network: bool,
+        jail: JailSpec | None,
+    ) -> tuple[subprocess.Popen, list[str]]:
+        if jail is None:
+            prefix = network_isolation() if isolate_network else []
+            proc = self._popen([*prefix, *argv], fds, env, cwd, _child_setup)
+            return proc, ["same-uid", "rlimits-partial", *(["netns"] if prefix else [])]
+        spec = replace(
+            jail,
+            env=jail.env or env,
+            memory_mb=jail.memory_mb or self.memory_limit_mb,
+            network=jail.network and not isolate_network,
+        )
+        return self._spawn_jailed(argv, fds, spec, cwd)
+
+    def _spawn_jailed(
+        self, argv: list[str], fds: tuple[int, int], spec: JailSpec, cwd: Path
+    ) -> tuple[subprocess.Popen, list[str]]:
+        self.jail = jail = Jail(argv, spec)
+        layers = list(jail.layers)
+        net: list[str] = []
+        if not jail.bwrap and "netns" not in layers and not spec.network:
+            net = network_isolation()  # no root and no bubblewrap: an unprivileged `unshare --net`
+            layers += ["netns"] if net else []
+        run_cwd = "/" if jail.bwrap else (spec.host_writable or str(cwd))
+        proc = self._popen([*net, *jail.command], (*fds, *jail.pass_fds), jail.env, run_cwd, jail.preexec_fn)
+        jail.after_spawn()
+        return proc, layers
+
+    @staticmethod
+    def _popen(
+        cmd: list[str],
+        fds: tuple[int, ...],
+        env: dict[str, str],
+        cwd: Path | str,
+        preexec: Callable[[], None],
+    ) -> subprocess.Popen:
+        return subprocess.Popen(
+            cmd,
+            pass_fds=fds,
+            env=env,
+            cwd=str(cwd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=preexec,  # noqa: PLW1509 - cgroup, rlimits, session, uid drop: see jail.py
+        )
+
+    # -- what the worker got -------------------------------------------------------------------
+    @property
+    def isolation_complete(self) -> bool:
+        return isolation_complete(self.layers)
+
+    @property
+    def missing(self) -> dict[str, str]:
+        """Layer -> why this worker lacks it (empty when fully isolated)."""
+        return dict(self.jail.missing) if self.jail else {"jail": "the caller did not ask for one"}
+
+    @property
+    def uid(self) -> int | None:
+        return self.jail.uid if self.jail else None
+
+    def path_inside(self, host: str | Path) -> str:
+        """The path a host file has for the worker (jailed workers see binds at other paths)."""
+        return self.jail.inside(host) if self.jail else str(host)
+
+    @property
+    def output_bytes(self) -> int:
+        return self._output.total
+
+    @property
+    def output_truncated(self) -> bool:
+        """Whether the worker printed more than the kept tail (OUTPUT_TAIL_BYTES)."""
+        return self._output.truncated
+
+    @property
+    def returncode(self) -> int | None:
+        """The worker's exit status; negative for a signal, whether or not bubblewrap sat between."""
+        code = self.proc.poll()
+        return self.jail.returncode(code) if self.jail else code
 
     # -- messages ------------------------------------------------------------------------------
     def send(self, kind: str, **fields: Any) -> None:
@@ -166,7 +309,8 @@ class Worker:
                 if self.proc.poll() is not None and not self._readable():
                     raise self._died(self._exit_reason(what)) from None
             except Closed:
-                self.proc.wait(timeout=30)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=30)
                 raise self._died(self._exit_reason(what)) from None
 
     def _readable(self) -> bool:
@@ -176,10 +320,15 @@ class Worker:
         return bool(select.select([self.res.read_fd], [], [], 0)[0])
 
     def _exit_reason(self, what: str) -> str:
-        code = self.proc.poll()
-        if code is None:
+        if self.proc.poll() is None:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                code = self.proc.wait(timeout=5)
+                self.proc.wait(timeout=5)
+        code = self.returncode
+        if self.jail and self.jail.oom_killed():
+            limit = self.jail.cgroups.memory_mb if self.jail.cgroups else None
+            return (
+                f"the worker was killed by SIGKILL for going over its {limit} MiB memory limit while {what}"
+            )
         if code is not None and code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -200,26 +349,27 @@ class Worker:
         self._peak_rss = max(self._peak_rss, rss)
         if rss > self.memory_limit_mb * 2**20:
             self.kill()
-            raise self._died(f"used {rss / 2**20:.0f} MiB of host memory, over the {self.memory_limit_mb} MiB limit")
+            raise self._died(
+                f"used {rss / 2**20:.0f} MiB of host memory, over the {self.memory_limit_mb} MiB limit"
+            )
 
     def _died(self, reason: str) -> WorkerDied:
-        return WorkerDied(reason, self.log_tail(), self.proc.poll())
+        return WorkerDied(reason, self.log_tail(), self.returncode)
 
     def log_tail(self, limit: int = 4000) -> str:
-        try:
-            self._log.flush()
-            data = self.log_path.read_bytes()
-        except OSError:
-            return ""
-        return data[-limit:].decode(errors="replace")
+        """The last `limit` bytes the worker wrote to stdout or stderr."""
+        return self._output.tail(limit).decode(errors="replace")
 
     # -- lifetime ------------------------------------------------------------------------------
     def kill(self) -> None:
+        """Kill the worker and, when jailed, every process it left (daemons included)."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
+        if self.jail:
+            self.jail.sweep()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
 
     def close(self, grace: float = 5.0) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -230,4 +380,11 @@ class Worker:
                 if fd is not None:
                     with contextlib.suppress(OSError):
                         os.close(fd)
-        self._log.close()
+        self._output.join(timeout=5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self.jail:
+            self.jail.release()
+        if self.log_path is not None:  # a capped copy for whoever reads the log file afterwards
+            with contextlib.suppress(OSError):
+                self.log_path.write_bytes(self._output.tail(OUTPUT_TAIL_BYTES))
