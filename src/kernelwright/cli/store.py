@@ -26,6 +26,23 @@ verdict_app = typer.Typer(help="Work with verdict files.", no_args_is_help=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL; overrides $KERNELWRIGHT_DB.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+UnverifiedOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-unverified",
+        help="Also list records whose signature or columns fail verification (marked, never as verified).",
+    ),
+]
+
+
+def _say_hidden(store: Store, shown: bool) -> None:
+    """One stderr line when a read met records that fail verification."""
+    if store.unverified:
+        what = "are marked UNVERIFIED below" if shown else "are hidden (--include-unverified lists them)"
+        typer.echo(
+            f"warning: {store.unverified} record(s) failed signature or column verification and {what}",
+            err=True,
+        )
 
 
 class ExportFormat(StrEnum):
@@ -77,7 +94,7 @@ def _records_table(rows: list[dict[str, Any]], title: str) -> Table:
         table.add_row(
             r["record_id"][:12],
             r["problem"],
-            r["verdict"],
+            r["verdict"] if r.get("verified", True) else f"UNVERIFIED ({r['verdict']})",
             r["category"] or "",
             _fmt(r["speedup_vs_eager"]),
             _fmt(r["speedup_vs_compiled"]),
@@ -94,11 +111,15 @@ def list_command(
     problem: Annotated[str | None, typer.Option("--problem", help="Problem path, id or file stem.")] = None,
     accepted: Annotated[bool, typer.Option("--accepted", help="Only accepted records.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    include_unverified: UnverifiedOption = False,
     db: DbOption = None,
 ) -> None:
-    """List stored verdicts, newest first."""
+    """List stored verdicts, newest first (only records whose signatures verify, by default)."""
     with _open(db) as store:
-        rows = store.list_records(problem=problem, accepted_only=accepted, limit=limit)
+        rows = store.list_records(
+            problem=problem, accepted_only=accepted, limit=limit, include_unverified=include_unverified
+        )
+        _say_hidden(store, include_unverified)
     if json_:
         _echo_json(rows)
     else:
@@ -124,10 +145,15 @@ def show_command(
     assert rec is not None
     if json_:
         _echo_json(rec)
-        return
-    typer.echo(json.dumps(rec["verdict_json"], indent=2, ensure_ascii=False))
-    typer.echo(f"\n# candidate source ({rec['language']}, sha256 {rec['candidate_sha256']})")
-    typer.echo(rec["candidate_source"])
+    else:
+        typer.echo(json.dumps(rec["verdict_json"], indent=2, ensure_ascii=False))
+        typer.echo(f"\n# candidate source ({rec['language']}, sha256 {rec['candidate_sha256']})")
+        typer.echo(rec["candidate_source"])
+    if not rec["verified"]:
+        typer.echo(
+            f"warning: record {rec['record_id']} is NOT verified: {rec['unverified_because']}", err=True
+        )
+        raise typer.Exit(1)
 
 
 @kb_app.command("search")
@@ -140,6 +166,7 @@ def search_command(
     ] = None,
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many results.")] = 5,
     json_: JsonOption = False,
+    include_unverified: UnverifiedOption = False,
     db: DbOption = None,
 ) -> None:
     """Search records by text, or (--like PROBLEM) retrieve accepted kernels for similar problems."""
@@ -149,7 +176,8 @@ def search_command(
         _fail(f"no such problem file: {like}")
     with _open(db) as store:
         if like is None:
-            rows = store.search_text(str(text), limit=k)
+            rows = store.search_text(str(text), limit=k, include_unverified=include_unverified)
+            _say_hidden(store, include_unverified)
             if json_:
                 _echo_json(rows)
             else:
@@ -160,6 +188,7 @@ def search_command(
         try:
             kb = KnowledgeBase(store)
             entries = kb.retrieve(str(like), k=k)
+            _say_hidden(store, False)
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read {like}: {exc}")
     if json_:
@@ -195,11 +224,23 @@ def check_command(
     trusted_key: Annotated[
         list[str] | None,
         typer.Option(
-            "--trusted-key", help="Base64 public key to accept (repeatable); default: any embedded key."
+            "--trusted-key",
+            help="Base64 public key to trust besides this machine's key and keyring (repeatable).",
         ),
     ] = None,
+    any_key: Annotated[
+        bool,
+        typer.Option(
+            "--any-key",
+            help="Accept a signature by whatever key the record embeds (proves integrity, not origin).",
+        ),
+    ] = False,
 ) -> None:
-    """Check every record's ed25519 signature and, for export rows, that each column matches it."""
+    """Check every record's ed25519 signature against trusted keys and, for export rows, each column.
+
+    Trusted by default: this machine's signing key and the keys in its keyring (`kernelwright key
+    trust`); a record signed by any other key fails, however valid its signature.
+    """
     from kernelwright.store.export import ExportError, check_row, item_id, read_items
 
     if not file.is_file():
@@ -208,7 +249,9 @@ def check_command(
         items = read_items(file)
     except ExportError as exc:
         _fail(str(exc))
-    trusted = set(trusted_key) if trusted_key else None
+    from kernelwright.store.signing import trusted_keys
+
+    trusted = None if any_key else set(trusted_keys()) | set(trusted_key or [])
     bad = 0
     for index, item in enumerate(items):
         errors = check_row(item, trusted)
@@ -244,11 +287,70 @@ def export_command(
             n = export(store, out, format_.value, include_rejected=include_rejected, min_speedup=min_speedup)
         except OSError as exc:
             _fail(f"cannot write {out}: {exc}")
+        _say_hidden(store, False)
     typer.echo(f"exported {n} row(s) to {out}")
+
+
+key_app = typer.Typer(help="The signing key and the keyring of trusted keys.", no_args_is_help=True)
+
+
+@key_app.command("show")
+def key_show_command(json_: JsonOption = False) -> None:
+    """Where the key lives, its public key and fingerprint, and the keyring."""
+    from kernelwright.settings import config_dir
+    from kernelwright.store.signing import PUBLIC_KEY_FILE, fingerprint, keyring
+
+    pub = config_dir() / PUBLIC_KEY_FILE
+    mine = pub.read_text().strip() if pub.is_file() else None
+    ring = [{"public_key": k, "fingerprint": fingerprint(k)} for k in keyring()]
+    if json_:
+        _echo_json(
+            {
+                "directory": str(config_dir()),
+                "public_key": mine,
+                "fingerprint": fingerprint(mine) if mine else None,
+                "keyring": ring,
+            }
+        )
+        return
+    typer.echo(f"key directory: {config_dir()}")
+    typer.echo(f"public key:    {mine or '(none yet: made at the first signed verdict)'}")
+    for k in ring:
+        typer.echo(f"trusted:       {k['public_key']} ({k['fingerprint']})")
+
+
+@key_app.command("rotate")
+def key_rotate_command() -> None:
+    """Make a new signing key; the old public key stays trusted so its verdicts still verify."""
+    from kernelwright.store.signing import SigningKeyError, fingerprint, rotate_key
+
+    try:
+        old, new = rotate_key()
+    except SigningKeyError as exc:
+        _fail(str(exc))
+    typer.echo(f"rotated: {fingerprint(old)} -> {fingerprint(new)} (the old key stays in the keyring)")
+
+
+@key_app.command("trust")
+def key_trust_command(
+    public_key: Annotated[
+        str, typer.Argument(help="Base64 ed25519 public key (another machine's `key show`)")
+    ],
+) -> None:
+    """Trust verdicts signed by another machine's key (adds it to the keyring)."""
+    from kernelwright.errors import BadInput
+    from kernelwright.store.signing import fingerprint, trust_key
+
+    try:
+        trust_key(public_key)
+    except BadInput as exc:
+        _fail(str(exc))
+    typer.echo(f"trusted {fingerprint(public_key)}")
 
 
 def mount(app: typer.Typer) -> None:
     """Attach ``kb``, ``verdict`` and ``export`` to the main app (what ``kernelwright.cli`` should call)."""
     app.add_typer(kb_app, name="kb")
     app.add_typer(verdict_app, name="verdict")
+    app.add_typer(key_app, name="key")
     app.command("export")(export_command)

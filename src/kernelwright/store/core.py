@@ -8,9 +8,10 @@ the run can resume from :meth:`Store.finished_items` instead of starting over.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -22,9 +23,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from kernelwright.errors import KernelwrightError
 from kernelwright.store import models as m
 from kernelwright.store.db import WRITE_OPTION, default_url, make_engine
-from kernelwright.store.signing import Signer, canonical_json, json_safe
+from kernelwright.store.signing import (
+    Signer,
+    canonical_json,
+    fingerprint,
+    json_safe,
+    trusted_keys,
+    verify_record,
+)
 from kernelwright.store.sources import detect_language, sha256_text
 from kernelwright.verdict import Verdict
+
+log = logging.getLogger(__name__)
 
 STORE_FIELDS = ("record_id", "problem_sha256", "provenance", "signature", "public_key")
 _PG_SCHEMA_LOCK = 0x6B77_7374  # advisory lock id serialising create_all across processes on PostgreSQL
@@ -85,6 +95,8 @@ class Store:
     def __init__(self, engine: Engine, signer: Signer | None = None) -> None:
         self.engine = engine
         self._signer = signer
+        self._trusted: frozenset[str] | None = None
+        self.unverified = 0  # rows the last read hid because they failed verification
         self._read = sessionmaker(bind=engine, expire_on_commit=False)
         self._write = sessionmaker(
             bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -100,6 +112,73 @@ class Store:
     @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def trusted_keys(self) -> frozenset[str]:
+        """Keys whose records this store shows as verified: this machine's key and the keyring."""
+        if self._trusted is None:
+            keys = set(trusted_keys())
+            if self._signer is not None:
+                keys.add(self._signer.public_key)
+            self._trusted = frozenset(keys)
+        return self._trusted
+
+    def check_row(self, row: m.VerdictRow) -> str | None:
+        """Why a stored row cannot be shown as verified, or None when it can.
+
+        The signed JSON must verify with a trusted key, and the columns readers filter and rank by
+        (verdict, category, speedups, the sources' hashes) must say what the signed JSON says: a row
+        edited in the database after the judge wrote it is caught here, not shown as verified.
+        """
+        try:
+            rec = json.loads(row.verdict_json)
+        except (TypeError, ValueError):
+            return "the stored verdict is not valid JSON"
+        if not isinstance(rec, dict) or not verify_record(rec, self.trusted_keys):
+            if isinstance(rec, dict) and verify_record(rec, None):
+                return (
+                    f"signed by a key this machine does not trust ({fingerprint(str(rec.get('public_key')))})"
+                )
+            return "the signature does not verify"
+        timing = rec.get("timing") if isinstance(rec.get("timing"), dict) else None
+        expected = {
+            "record_id": rec.get("record_id"),
+            "verdict": rec.get("verdict"),
+            "category": rec.get("category"),
+            "speedup_vs_eager": finite_number(timing.get("speedup_vs_eager")) if timing else None,
+            "speedup_vs_compiled": finite_number(timing.get("speedup_vs_compiled")) if timing else None,
+            "speedup": stronger_speedup(timing),
+        }
+        for column, want in expected.items():
+            if getattr(row, column) != want:
+                return f"column {column} ({getattr(row, column)!r}) differs from the signed record ({want!r})"
+        if (
+            row.candidate.sha256 != rec.get("candidate_sha256")
+            or sha256_text(row.candidate.source) != row.candidate.sha256
+        ):
+            return "the stored kernel source does not hash to the signed candidate_sha256"
+        if (
+            row.problem.sha256 != rec.get("problem_sha256")
+            or sha256_text(row.problem.source) != row.problem.sha256
+        ):
+            return "the stored problem source does not hash to the signed problem_sha256"
+        return None
+
+    def _verified(
+        self, rows: Iterable[m.VerdictRow], include_unverified: bool = False
+    ) -> list[tuple[m.VerdictRow, str | None]]:
+        """Rows with the reason each fails verification; failures dropped (and counted) unless asked for."""
+        out = []
+        self.unverified = 0
+        for row in rows:
+            why = self.check_row(row)
+            if why is not None:
+                self.unverified += 1
+                log.warning("record %s hidden: %s", row.record_id, why)
+                if not include_unverified:
+                    continue
+            out.append((row, why))
+        return out
 
     @property
     def signer(self) -> Signer:
@@ -370,8 +449,10 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     @staticmethod
-    def _summary(row: m.VerdictRow) -> dict[str, Any]:
+    def _summary(row: m.VerdictRow, why: str | None = None) -> dict[str, Any]:
         return {
+            "verified": why is None,
+            **({"unverified_because": why} if why else {}),
             "record_id": row.record_id,
             "problem": row.problem.path,
             "problem_sha256": row.problem.sha256,
@@ -403,18 +484,21 @@ class Store:
         )
 
     def list_records(
-        self, problem: str | None = None, accepted_only: bool = False, limit: int | None = None
+        self,
+        problem: str | None = None,
+        accepted_only: bool = False,
+        limit: int | None = None,
+        include_unverified: bool = False,
     ) -> list[dict[str, Any]]:
-        """Summaries, newest first."""
+        """Summaries, newest first; rows that fail verification are left out (``self.unverified``)."""
         q = select(m.VerdictRow).join(m.VerdictRow.problem).order_by(m.VerdictRow.id.desc())
         if problem:
             q = q.where(self._problem_filter(problem))
         if accepted_only:
             q = q.where(m.VerdictRow.verdict == "accepted")
-        if limit is not None:
-            q = q.limit(limit)
         with self._read() as s:
-            return [self._summary(r) for r in s.scalars(q).unique()]
+            rows = self._verified(s.scalars(q).unique(), include_unverified)
+            return [self._summary(r, why) for r, why in rows[:limit]]
 
     def get_record(self, record_id: str) -> dict[str, Any] | None:
         """Summary fields plus ``verdict_json`` (the signed record), ``candidate_source``, ``problem_source``."""
@@ -423,7 +507,7 @@ class Store:
             if row is None:
                 return None
             return {
-                **self._summary(row),
+                **self._summary(row, self.check_row(row)),
                 "verdict_json": json.loads(row.verdict_json),
                 "candidate_source": row.candidate.source,
                 "problem_source": row.problem.source,
@@ -441,7 +525,9 @@ class Store:
                 )
             )
 
-    def search_text(self, needle: str, limit: int = 20) -> list[dict[str, Any]]:
+    def search_text(
+        self, needle: str, limit: int = 20, include_unverified: bool = False
+    ) -> list[dict[str, Any]]:
         """Case-insensitive substring search over problem ids and sources, kernel sources and verdicts."""
         low = needle.lower()
         cols = (m.Problem.path, m.Problem.source, m.Candidate.source, m.VerdictRow.verdict_json)
@@ -451,20 +537,26 @@ class Store:
             .join(m.VerdictRow.candidate)
             .where(or_(*[func.lower(c).contains(low, autoescape=True) for c in cols]))
             .order_by(m.VerdictRow.id.desc())
-            .limit(limit)
         )
         with self._read() as s:
-            return [self._summary(r) for r in s.scalars(q).unique()]
+            rows = self._verified(s.scalars(q).unique(), include_unverified)
+            return [self._summary(r, why) for r, why in rows[:limit]]
 
     def iter_records(self, include_rejected: bool = False, batch: int = 200) -> Iterator[dict[str, Any]]:
-        """Full records for export: ``get_record``'s shape, oldest first, streamed in batches."""
+        """Verified full records for export: ``get_record``'s shape, oldest first, streamed in batches.
+
+        Rows that fail verification are skipped; ``self.unverified`` counts them when the stream ends.
+        """
         last = 0
+        hidden = 0
         while True:
             q = select(m.VerdictRow).where(m.VerdictRow.id > last).order_by(m.VerdictRow.id).limit(batch)
             if not include_rejected:
                 q = q.where(m.VerdictRow.verdict == "accepted")
             with self._read() as s:
                 rows = list(s.scalars(q).unique())
+                kept = self._verified(rows)
+                hidden += self.unverified
                 out = [
                     {
                         **self._summary(r),
@@ -473,9 +565,10 @@ class Store:
                         "problem_source": r.problem.source,
                         "environment": r.environment.data,
                     }
-                    for r in rows
+                    for r, _ in kept
                 ]
             if not rows:
+                self.unverified = hidden
                 return
             last = rows[-1].id
             yield from out
@@ -494,7 +587,7 @@ class Store:
                     "op_family": r.problem.op_family,
                     "environment": r.environment.data,
                 }
-                for r in s.scalars(q).unique()
+                for r, _ in self._verified(s.scalars(q).unique())
             ]
 
     def problem_signature(self, sha256: str) -> tuple[dict[str, int], str | None] | None:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from kernelwright.errors import BadInput
 from kernelwright.store import Store, stronger_speedup
 from kernelwright.store.core import finite_number
-from kernelwright.store.signing import canonical_json, verify_record
+from kernelwright.store.signing import canonical_json, fingerprint, verify_record
 from kernelwright.store.sources import normalized_sha256, sha256_text
 
 Format = Literal["jsonl", "parquet"]
@@ -270,7 +270,11 @@ def check_row(item: dict[str, Any], trusted_keys: set[str] | None = None) -> lis
     if not rec.get("signature"):
         return ["unsigned (no signature)"]
     if not verify_record(rec, trusted_keys):
-        return ["signature does not verify" + ("" if trusted_keys is None else " with a trusted key")]
+        if trusted_keys is not None and verify_record(rec, None):
+            return [
+                f"signed by an untrusted key ({fingerprint(str(rec.get('public_key')))}; `kernelwright key trust KEY` to trust it)"
+            ]
+        return ["signature does not verify"]
     errors: list[str] = []
     if rec is item:
         return errors

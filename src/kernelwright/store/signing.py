@@ -27,11 +27,16 @@ The candidate and reference sources are not in the payload; they are bound throu
 that ``sha256(kernel_source) == candidate_sha256`` (see ``kernelwright.store.export.check_row``).
 
 A valid signature proves the record is unchanged since a holder of that private key signed it; it
-does not prove *who* that is. Pass ``trusted_keys`` to :func:`verify_record` to pin keys.
+does not prove *who* that is, so nothing here trusts the key a record carries: readers check against
+:func:`trusted_keys` -- this machine's key plus the keyring (``trusted_keys`` in the key directory:
+one base64 public key per line, ``#`` comments), which also keeps retired keys after
+:func:`rotate_key` so old verdicts stay verifiable.
 
 Keys live in ``$KERNELWRIGHT_HOME`` when set (used for both config and data: handy for tests and CI),
-else in ``platformdirs.user_config_dir("kernelwright")``. The private key is PKCS#8 PEM, mode 0600,
-created atomically on first use so parallel workers agree on one key.
+else in ``platformdirs.user_config_dir("kernelwright")``. The directory is 0700, the private key is
+PKCS#8 PEM, mode 0600, created atomically on first use so parallel workers agree on one key. No
+sandboxed worker can see this directory (sandbox/jail.py); signing happens in the judge's parent
+process after every untrusted process is gone.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kernelwright.errors import BadInput, KernelwrightError
 from kernelwright.settings import config_dir
 
 KEY_FILE = "signing_key.pem"
@@ -114,20 +120,105 @@ def _write_new_key(path: Path) -> None:
         os.unlink(tmp)
 
 
-def load_private_key(directory: Path | None = None) -> Ed25519PrivateKey:
-    """The local signing key, created on first use (0600 in a 0700 directory)."""
-    directory = directory or config_dir()
+KEYRING_FILE = "trusted_keys"
+
+
+class SigningKeyError(KernelwrightError):
+    """The signing key cannot be read (corrupt, wrong type, unreadable)."""
+
+
+def private_dir(directory: Path) -> Path:
+    """Make ``directory`` (and use it) as a 0700 directory; an existing one is tightened if it is ours."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(PermissionError):
+        if directory.stat().st_uid == os.getuid() and directory.stat().st_mode & 0o077:
+            os.chmod(directory, 0o700)
+    return directory
+
+
+def _write_public(directory: Path, public_key: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".pub-", dir=directory)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(public_key + "\n")
+    os.replace(tmp, directory / PUBLIC_KEY_FILE)
+
+
+def load_private_key(directory: Path | None = None) -> Ed25519PrivateKey:
+    """The local signing key, created on first use (0600 in a 0700 directory).
+
+    A key file that went missing while its public half stayed is not replaced silently: the old
+    public key moves into the keyring (its verdicts stay verifiable) and the new one is written.
+    """
+    directory = private_dir(directory or config_dir())
     path = directory / KEY_FILE
     if not path.exists():
+        pub = directory / PUBLIC_KEY_FILE
+        if pub.exists():
+            old = pub.read_text().strip()
+            if old:
+                trust_key(old, directory, note="retired: its private key was missing when a new one was made")
         _write_new_key(path)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as exc:
+        raise SigningKeyError(
+            f"the signing key {path} cannot be read ({type(exc).__name__}); restore it from a backup or "
+            "move it aside and run `kernelwright key rotate`"
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an ed25519 private key")
+        raise SigningKeyError(f"{path} does not hold an ed25519 private key")
+    mine = public_key_b64(key.public_key())
     pub = directory / PUBLIC_KEY_FILE
-    if not pub.exists():
-        pub.write_text(public_key_b64(key.public_key()) + "\n")
+    if not pub.exists() or pub.read_text().strip() != mine:
+        _write_public(directory, mine)
     return key
+
+
+def keyring(directory: Path | None = None) -> list[str]:
+    """Public keys the keyring file lists (trusted besides this machine's own key)."""
+    path = (directory or config_dir()) / KEYRING_FILE
+    if not path.is_file():
+        return []
+    keys = []
+    for line in path.read_text(errors="replace").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            keys.append(line)
+    return keys
+
+
+def trust_key(public_key: str, directory: Path | None = None, note: str = "") -> None:
+    """Add a base64 ed25519 public key to the keyring (idempotent)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+    except (ValueError, binascii.Error) as exc:
+        raise BadInput(f"not a base64 ed25519 public key: {public_key[:60]!r}") from exc
+    directory = private_dir(directory or config_dir())
+    if public_key in keyring(directory):
+        return
+    with open(directory / KEYRING_FILE, "a") as fh:
+        fh.write(f"{public_key}{'  # ' + note if note else ''}\n")
+
+
+def trusted_keys(directory: Path | None = None) -> frozenset[str]:
+    """This machine's public key (when one exists) plus the keyring. Never creates a key."""
+    directory = directory or config_dir()
+    keys = set(keyring(directory))
+    pub = directory / PUBLIC_KEY_FILE
+    if pub.is_file():
+        keys.add(pub.read_text().strip())
+    return frozenset(k for k in keys if k)
+
+
+def rotate_key(directory: Path | None = None) -> tuple[str, str]:
+    """A new signing key; the old public key stays trusted in the keyring. Returns (old, new) keys."""
+    directory = private_dir(directory or config_dir())
+    old = public_key_b64(load_private_key(directory).public_key())
+    trust_key(old, directory, note="retired by kernelwright key rotate")
+    path = directory / KEY_FILE
+    os.replace(path, directory / f"{KEY_FILE}.retired-{fingerprint(old)}")
+    new = public_key_b64(load_private_key(directory).public_key())
+    return old, new
 
 
 class Signer:
@@ -148,7 +239,10 @@ class Signer:
 
 
 def verify_record(record: dict[str, Any], trusted_keys: set[str] | frozenset[str] | None = None) -> bool:
-    """True when ``record``'s signature is valid for its embedded public key (and that key is trusted).
+    """True when ``record``'s signature is valid for its embedded public key and that key is trusted.
+
+    ``trusted_keys=None`` accepts any embedded key: only for a caller that says so explicitly
+    (``verdict check --any-key``); every reader in kernelwright passes :func:`trusted_keys`.
 
     Never raises on malformed input: a record that cannot be checked is a record that fails the check.
     """
