@@ -44,13 +44,17 @@ def build_config(config_file: Path | None, **overrides: Any) -> JudgeConfig:
             raw = tomllib.loads(config_file.read_text())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise BadInput(f"config file {config_file} is not valid TOML: {exc}") from exc
-        data = dict(raw.get("judge", raw))
+        table = raw.get("judge", {k: v for k, v in raw.items() if not isinstance(v, dict)})
+        if not isinstance(table, dict):
+            raise BadInput(f"config file {config_file}: [judge] must be a table, not {type(table).__name__}")
+        data = dict(table)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return JudgeConfig(**data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise BadInput(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        where = ".".join(map(str, first["loc"])) or "judge"
+        raise BadInput(f"bad setting {where}: {first['msg']}") from exc
 
 
 def open_store(no_store: bool, db: str | None) -> Store | None:

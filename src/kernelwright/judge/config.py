@@ -5,22 +5,31 @@ At the bottom of the judge package: every stage imports it, it imports no stage.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class JudgeConfig(BaseModel):
-    """Everything that changes how a candidate is judged; built from CLI flags or a TOML file."""
+    """Everything that changes how a candidate is judged; built from CLI flags or a TOML file.
 
-    seeds: int = 5
-    fuzz: int = 8
-    timeout: float = 600.0  # whole judgement
-    compile_timeout: float = 180.0  # import + construction (Triton/nvcc builds happen here or at first call)
-    call_timeout: float = 120.0  # one forward, first call included (JIT compilation)
+    Validated, with unknown keys refused: a typo in a `[judge]` table (`seed = 3`) must not silently
+    judge with the defaults, and `--seeds -3` or `--device gpu` are bad invocations (exit 2).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    seeds: int = Field(5, ge=0, le=1000)
+    fuzz: int = Field(8, ge=0, le=1000)
+    timeout: float = Field(600.0, gt=0)  # whole judgement
+    # import + construction (Triton/nvcc builds happen here or at first call)
+    compile_timeout: float = Field(180.0, gt=0)
+    call_timeout: float = Field(120.0, gt=0)  # one forward, first call included (JIT compilation)
     static_guard: bool = True  # False runs the runtime defences even on statically flagged files (tests)
     strict: bool = False
     timing: bool = True
-    timed_calls: int = 100
-    warmup_calls: int = 10
+    timed_calls: int = Field(100, ge=1)
+    warmup_calls: int = Field(10, ge=0)
     compile_baseline: bool = True
     compile_mode: str | None = None  # torch.compile mode for the baseline (None: the default mode)
     # The trusted reference worker keeps its Inductor and Triton caches under the kernelwright cache
@@ -28,7 +37,14 @@ class JudgeConfig(BaseModel):
     # Off automatically for CUDA C++ candidates: their native code is not audited, and a poisoned
     # baseline cache would make them look faster than they are (THREATS: result integrity).
     reference_cache: bool = True
-    sample_positions: int = 4096  # checked elements per output per timed call when the output is large
-    full_check_numel: int = 1 << 20  # outputs up to this size are checked whole on every timed call
-    memory_limit_mb: int | None = None
-    device: str = "auto"  # auto | cpu | cuda
+    # checked elements per output per timed call when the output is large
+    sample_positions: int = Field(4096, ge=1)
+    full_check_numel: int = Field(1 << 20, ge=0)  # outputs up to this size are checked whole every call
+    memory_limit_mb: int | None = Field(None, ge=64)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @model_validator(mode="after")
+    def _something_is_checked(self) -> Self:
+        if self.seeds + self.fuzz < 1:
+            raise ValueError("seeds + fuzz must be at least 1: a verdict needs at least one checked case")
+        return self
