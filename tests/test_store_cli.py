@@ -167,7 +167,7 @@ def test_check_refuses_a_verdict_resigned_with_a_foreign_key(two_records, tmp_pa
     out = tmp_path / "all.jsonl"
     assert cli("export", "--out", str(out), "--include-rejected", "--db", url).exit_code == 0
     row = next(json.loads(x) for x in out.read_text().splitlines() if bad.record_id in x)
-    forged = dict(row["verdict_json"] if "verdict_json" in row else bad.verdict)
+    forged = dict(row.get("verdict_json", bad.verdict))
     forged.update(verdict="accepted", category=None, reasons=[])
     attacker = Signer(load_private_key(tmp_path / "attacker-home"))
     signed = attacker.sign({k: v for k, v in forged.items() if k not in ("signature", "public_key")})
@@ -176,7 +176,10 @@ def test_check_refuses_a_verdict_resigned_with_a_foreign_key(two_records, tmp_pa
     assert r.exit_code == 1 and "untrusted key" in r.stderr
     # --any-key proves only that the file is intact, and says so by being asked for explicitly
     assert cli("verdict", "check", str(tmp_path / "forged.json"), "--any-key").exit_code == 0
-    assert cli("verdict", "check", str(tmp_path / "forged.json"), "--trusted-key", attacker.public_key).exit_code == 0
+    assert (
+        cli("verdict", "check", str(tmp_path / "forged.json"), "--trusted-key", attacker.public_key).exit_code
+        == 0
+    )
 
 
 def test_check_bad_input_exits_2(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import typer
 from kernelwright.cli.common import fail, open_store, record
 from kernelwright.cli.render import console, suite_table
 from kernelwright.errors import KernelwrightError
-from kernelwright.judge import JudgeConfig, judge
+from kernelwright.judge import JudgeConfig
 from kernelwright.verdict import Verdict
 
 
@@ -29,6 +29,7 @@ def demo(
     import subprocess
     import tempfile
 
+    from kernelwright.judge import judge
     from kernelwright.problem import bundled_dir
 
     if not examples.is_dir():

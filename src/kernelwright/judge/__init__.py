@@ -15,7 +15,21 @@ The judge never imports the agent, the store or the CLI.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from kernelwright.judge.config import JudgeConfig
-from kernelwright.judge.pipeline import candidate_language, judge, read_candidate
+
+if TYPE_CHECKING:
+    from kernelwright.judge.pipeline import candidate_language, judge, read_candidate
 
 __all__ = ["JudgeConfig", "candidate_language", "judge", "read_candidate"]
+
+
+def __getattr__(name: str) -> Any:
+    """`judge`, `read_candidate` and `candidate_language` import torch: load them on first use, so
+    `kernelwright --help` and the CLI's bad-input paths answer without importing torch."""
+    if name in ("judge", "read_candidate", "candidate_language"):
+        from kernelwright.judge import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'kernelwright.judge' has no attribute {name!r}")

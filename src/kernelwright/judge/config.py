@@ -19,17 +19,17 @@ class JudgeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    seeds: int = Field(5, ge=0, le=1000)
-    fuzz: int = Field(8, ge=0, le=1000)
-    timeout: float = Field(600.0, gt=0)  # whole judgement
+    seeds: int = Field(default=5, ge=0, le=1000)
+    fuzz: int = Field(default=8, ge=0, le=1000)
+    timeout: float = Field(default=600.0, gt=0)  # whole judgement
     # import + construction (Triton/nvcc builds happen here or at first call)
-    compile_timeout: float = Field(180.0, gt=0)
-    call_timeout: float = Field(120.0, gt=0)  # one forward, first call included (JIT compilation)
+    compile_timeout: float = Field(default=180.0, gt=0)
+    call_timeout: float = Field(default=120.0, gt=0)  # one forward, first call included (JIT compilation)
     static_guard: bool = True  # False runs the runtime defences even on statically flagged files (tests)
     strict: bool = False
     timing: bool = True
-    timed_calls: int = Field(100, ge=1)
-    warmup_calls: int = Field(10, ge=0)
+    timed_calls: int = Field(default=100, ge=1)
+    warmup_calls: int = Field(default=10, ge=0)
     compile_baseline: bool = True
     compile_mode: str | None = None  # torch.compile mode for the baseline (None: the default mode)
     # The trusted reference worker keeps its Inductor and Triton caches under the kernelwright cache
@@ -38,9 +38,11 @@ class JudgeConfig(BaseModel):
     # baseline cache would make them look faster than they are (THREATS: result integrity).
     reference_cache: bool = True
     # checked elements per output per timed call when the output is large
-    sample_positions: int = Field(4096, ge=1)
-    full_check_numel: int = Field(1 << 20, ge=0)  # outputs up to this size are checked whole every call
-    memory_limit_mb: int | None = Field(None, ge=64)
+    sample_positions: int = Field(default=4096, ge=1)
+    full_check_numel: int = Field(
+        default=1 << 20, ge=0
+    )  # outputs up to this size are checked whole every call
+    memory_limit_mb: int | None = Field(default=None, ge=64)
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     @model_validator(mode="after")

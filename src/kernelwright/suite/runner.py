@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kernelwright.errors import BadInput, KernelwrightError
-from kernelwright.judge import JudgeConfig, judge
+from kernelwright.judge import JudgeConfig
 from kernelwright.problem import ProblemSpec, discover, find_candidates, stem_of
 from kernelwright.verdict import Verdict
 
@@ -48,6 +48,8 @@ Judge = Callable[[Item, JudgeConfig], Verdict]
 
 
 def local_judge(item: Item, config: JudgeConfig) -> Verdict:
+    from kernelwright.judge import judge  # imports torch: only when something is judged
+
     return judge(item.problem, item.candidate, config)
 
 
