@@ -44,6 +44,10 @@ class JudgeConfig(BaseModel):
     )  # outputs up to this size are checked whole every call
     memory_limit_mb: int | None = Field(default=None, ge=64)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # Where the host refuses a sandbox layer (no user namespaces, no bubblewrap), the judge still runs
+    # but will not call the verdict fully isolated: it is rejected as `sandbox` (KW-J002) unless the
+    # user accepts the weaker sandbox explicitly, and then the verdict's environment.sandbox says so.
+    allow_weak_sandbox: bool = False
 
     @model_validator(mode="after")
     def _something_is_checked(self) -> Self:
