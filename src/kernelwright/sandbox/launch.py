@@ -24,24 +24,16 @@ from typing import Any
 
 import psutil
 
+from kernelwright.errors import KernelwrightError
 from kernelwright.sandbox.channel import Channel, Closed, Timeout
 from kernelwright.sandbox.jail import Jail, JailSpec, isolation_complete
+from kernelwright.secrets import probe_env
 from kernelwright.settings import max_worker_memory_mb
-
-# Variables a compiler toolchain needs. Everything else (API keys, tokens, cloud credentials, the
-# user's HOME) stays behind (THREATS #18).
-ENV_KEEP = (
-    "PATH", "LD_LIBRARY_PATH", "CUDA_HOME", "CUDA_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES",
-    "CC", "CXX", "LANG", "LC_ALL", "TRITON_PTXAS_PATH", "TRITON_LIBCUDA_PATH", "TORCH_CUDA_ARCH_LIST",
-    "PYTHONPATH", "VIRTUAL_ENV", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "KERNELWRIGHT_FORCE_CPU",
-    "NCCL_NVLS_ENABLE", "TORCH_SYMM_MEM_DISABLE_MULTICAST", "NVSHMEM_DISABLE_NVLS",
-)  # fmt: skip
-
 
 OUTPUT_TAIL_BYTES = 1 << 20  # what the parent keeps of a worker's stdout+stderr
 
 
-class WorkerDied(Exception):
+class WorkerDied(KernelwrightError):
     """The worker stopped answering: crashed, exited, timed out or was killed by a watchdog."""
 
     def __init__(self, reason: str, log_tail: str = "", returncode: int | None = None):
@@ -67,11 +59,9 @@ def network_isolation() -> list[str]:
 
 
 def scrubbed_env(private_dir: Path, cuda: bool, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: os.environ[k] for k in ENV_KEEP if k in os.environ}
-    # Workers import kernelwright from wherever this process did, whatever their working directory.
-    package_root = str(Path(__file__).resolve().parents[2])
-    paths = [package_root, *(os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    """The worker's environment: `secrets.probe_env()`'s allowlist (THREATS #18), with HOME, TMPDIR and
+    the compiler caches in `private_dir` (a jail moves them into its tmpfs)."""
+    env = probe_env()
     for sub in ("tmp", ".triton", ".cache", "torch_extensions"):
         (private_dir / sub).mkdir(parents=True, exist_ok=True)
     env.update(
