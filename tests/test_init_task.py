@@ -1,18 +1,22 @@
-"""`kernelwright init-task`: a user's own function or module becomes a task the judge accepts kernels for."""
+"""`kernelwright init-task`: a user's own function or module becomes a task the judge accepts kernels for;
+and the probe of `kernelwright.tasks.describe`, which describes a problem for the agent and for MCP."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
+from typing import Any
 
 import pytest
 
-from kernelwright.errors import BadInput
+from kernelwright.errors import BadInput, ProblemError
 from kernelwright.problem import load_problem
+from kernelwright.tasks.describe import HardwareCard, describe, describe_problem, hardware_card, shape_text
 from kernelwright.tasks.init_task import FUZZ_BATCHES, init_task
 
 CLI = [sys.executable, "-c", "from kernelwright.cli import main; main()"]
@@ -232,3 +236,146 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     out = _cli("init-task", "missing.py", "--entry", "f", "--out", "t.py", cwd=tmp_path)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == ["kernelwright: source file not found: missing.py"]
+
+
+# ---------------------------------------------------------------------------- the describe probe
+# One probe serves the agent's prompt (`describe`) and the MCP server's `problem_info`
+# (`describe_problem`); these tests hold both views to the same answer.
+ROUGH_PROBLEM = '''"""Rough: fuzz seed 1 needs real tensors, seed 3 is broken, and an API key must not reach it."""
+import os
+
+import torch
+from torch import nn
+
+if os.environ.get("OPENAI_API_KEY"):
+    raise RuntimeError("an API key reached the problem")
+
+TOLERANCE = {"atol": 1e-3, "rtol": 1e-3}
+
+
+class Model(nn.Module):
+    def forward(self, x):
+        return torch.relu(x)
+
+
+def get_init_inputs():
+    return []
+
+
+def get_inputs():
+    return [torch.randn(4096, 64)]
+
+
+def get_flops(inputs):
+    return inputs[0].numel()
+
+
+def get_fuzz_inputs(seed):
+    if seed == 3:
+        raise ValueError("seed three is broken")
+    if seed == 1:  # .item() has no meta answer: the probe retries this seed with real tensors
+        n = int(torch.tensor([5]).item())
+        return [torch.randn(n, 64)]
+    return [torch.randn(seed + 1, 64)]
+'''
+
+
+@pytest.fixture
+def rough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-DO-NOT-LEAK-123")
+    path = tmp_path / "rough.py"
+    path.write_text(ROUGH_PROBLEM)
+    return path
+
+
+def _spy_on_probe_env(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    """The environments handed to subprocess.run, for asserting on what the probe could see."""
+    seen: list[dict[str, str]] = []
+    real_run = subprocess.run
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        seen.append(dict(kwargs.get("env") or os.environ))
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    return seen
+
+
+def test_the_agent_view_notes_a_failing_fuzz_seed_and_hides_the_key(
+    rough: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _spy_on_probe_env(monkeypatch)
+    task, card = describe(load_problem(rough), device="cpu")
+    assert seen and all("OPENAI_API_KEY" not in env for env in seen)
+    assert task.notes == ["get_fuzz_inputs(3): ValueError: seed three is broken"]
+    assert shape_text(task.inputs) == "arg0: float32[4096, 64]" and task.init_inputs == []
+    # seed 1 came from real tensors, seed 3 from nowhere: seven cases of eight
+    assert [case[0]["shape"][0] for case in task.fuzz] == [1, 5, 3, 5, 6, 7, 8]
+    assert task.tolerance == {"atol": 1e-3, "rtol": 1e-3} and task.has_flops
+    assert card.interpreter and card.torch
+
+
+def test_the_mcp_view_answers_despite_a_failing_fuzz_seed(rough: Path) -> None:
+    info = describe_problem(rough, fuzz=4)
+    assert info["errors"] == ["get_fuzz_inputs(3): ValueError: seed three is broken"]
+    assert [case[0]["shape"] for case in info["fuzz_cases"]] == [[1, 64], [5, 64], [3, 64]]
+    assert info["outputs"] == [{"kind": "tensor", "shape": [4096, 64], "dtype": "float32", "family": "float"}]
+    assert info["tolerance"] == {"float32": {"atol": 1e-3, "rtol": 1e-3}} and info["input_numel"] == 4096 * 64
+    assert info["hardware"]["timing"] is False and info["has_flops"] is True and info["problem"] == "rough"
+
+
+def test_a_problem_that_does_not_import_is_refused_by_both_views(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.py"
+    bad.write_text(
+        ROUGH_PROBLEM.replace("import os\n", "import os\nraise ImportError('no such kernel lib')\n")
+    )
+    with pytest.raises(ProblemError, match="does not load: ImportError: no such kernel lib"):
+        describe(load_problem(bad))
+    with pytest.raises(BadInput, match="does not load: ImportError: no such kernel lib"):
+        describe_problem(bad)
+
+
+def test_inputs_that_cannot_be_described_are_a_note_for_the_agent_and_bad_input_for_mcp(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "no_inputs.py"
+    bad.write_text(ROUGH_PROBLEM.replace("return [torch.randn(4096, 64)]", "raise RuntimeError('boom')"))
+    task, _ = describe(load_problem(bad), device="cpu")
+    assert task.inputs is None and "get_inputs() on meta: RuntimeError: boom" in task.notes
+    assert len(task.fuzz) == 7  # the rest of the answer still arrives
+    with pytest.raises(BadInput, match="boom"):
+        describe_problem(bad, fuzz=0)
+
+
+def test_the_hardware_card_follows_the_device_and_the_measured_ceilings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In process, with a pretend GPU: cpu/auto/cuda and KERNELWRIGHT_FORCE_CPU pick the card."""
+    import torch
+
+    from kernelwright.settings import cache_dir
+
+    props = SimpleNamespace(
+        name="NVIDIA H200",
+        multi_processor_count=132,
+        L2_cache_size=60 * 2**20,
+        total_memory=141 * 2**30,
+        major=9,
+        minor=0,
+    )
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda _: props)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.delenv("KERNELWRIGHT_FORCE_CPU", raising=False)
+    assert hardware_card("cpu")["timing"] is False
+    gpu = hardware_card("auto")
+    assert gpu["timing"] is True and gpu["sms"] == 132
+    monkeypatch.setenv("KERNELWRIGHT_FORCE_CPU", "1")
+    assert hardware_card("auto")["timing"] is False and hardware_card("cuda")["timing"] is True
+
+    (cache_dir() / "ceilings.json").write_text(json.dumps({"NVIDIA H200": {"copy_bytes_per_s": 4.2e12}}))
+    card = HardwareCard.from_answer(gpu)
+    card.refresh_ceilings()
+    assert (card.interpreter, card.device, card.sms, card.capability) == (False, "NVIDIA H200", 132, "9.0")
+    assert "measured copy bandwidth: 4200 GB/s" in card.lines()
+    assert HardwareCard.from_answer(hardware_card("cpu")).interpreter

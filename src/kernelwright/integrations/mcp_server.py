@@ -5,7 +5,7 @@ JSON object; ``verify``/``bench`` return the verdict exactly as ``kernelwright v
 so an agent reads the same fields whichever way it calls the judge.
 
 The server process never runs untrusted code: candidates are judged by ``judge()`` in its sandboxed
-workers, and problem files are only described in a subprocess (``init_task.describe_problem``).
+workers, and problem files are only described in a subprocess (``tasks.describe.describe_problem``).
 stdout carries protocol messages only: the SDK points fd 1 at stderr while it serves (mcp >= 2), and
 nothing here prints. Blocking work runs in a thread so the server keeps answering pings meanwhile.
 
@@ -233,7 +233,7 @@ def run_list_suite() -> dict[str, Any]:
 def run_problem_info(
     problem_path: str | None = None, problem_source: str | None = None, fuzz: int = 8
 ) -> dict[str, Any]:
-    from kernelwright.tasks.init_task import describe_problem
+    from kernelwright.tasks.describe import describe_problem
 
     with tempfile.TemporaryDirectory(prefix="kw-mcp-") as tmp:
         problem = _resolve_problem(problem_path, problem_source, Path(tmp))

@@ -8,10 +8,10 @@ captured and written out as ``torch.randn``/``torch.randint`` calls, so every ju
 values and fuzz cases can vary the leading (batch) dimension over small ragged sizes -- the shapes an
 agent's kernel is most often silently wrong at.
 
-User code only ever runs in subprocesses (``python -m kernelwright.tasks.init_task capture|validate|describe``),
+User code only ever runs in subprocesses (``python -m kernelwright.tasks.init_task capture|validate``),
 never in the CLI process: a factory that hangs or crashes costs a subprocess and one error line.
-``describe`` also serves the MCP server's ``problem_info``: shapes of a problem's inputs under
-``torch.device("meta")`` (no memory, no compute), tolerances, and the hardware card.
+:func:`run_probe` starts those subprocesses, and also the problem-description probe of
+:mod:`kernelwright.tasks.describe`, which reuses :func:`tensor_spec` to describe inputs.
 """
 
 from __future__ import annotations
@@ -35,16 +35,21 @@ TASK_NAMES = ("Model", "get_inputs", "get_init_inputs", "get_fuzz_inputs")
 
 
 # --------------------------------------------------------------------------- parent side
-def _run_probe(args: list[str], *, cwd: Path, timeout: float, what: str) -> dict[str, Any]:
-    """Run one probe subprocess; its answer is a JSON file, so the user's prints cannot corrupt it."""
+def run_probe(
+    args: list[str], *, cwd: Path, timeout: float, what: str, module: str = "kernelwright.tasks.init_task"
+) -> dict[str, Any]:
+    """Run one probe subprocess (``python -m module ARGS --answer FILE``) and return its answer.
+
+    The answer is a JSON file, so the user's prints cannot corrupt it; the environment is
+    ``probe_env()``, an allowlist, so no API key of this process reaches user code.
+    """
     with tempfile.TemporaryDirectory(prefix="kw-probe-") as tmp:
         out = Path(tmp) / "answer.json"
-        env = probe_env()
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "kernelwright.tasks.init_task", *args, "--answer", str(out)],
+                [sys.executable, "-m", module, *args, "--answer", str(out)],
                 cwd=cwd,
-                env=env,
+                env=probe_env(),
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -58,27 +63,6 @@ def _run_probe(args: list[str], *, cwd: Path, timeout: float, what: str) -> dict
             return answer
         tail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
         raise BadInput(f"{what} crashed: {tail}")
-
-
-def describe_problem(problem: str | Path, fuzz: int = 8, timeout: float = PROBE_TIMEOUT_S) -> dict[str, Any]:
-    """Shapes/dtypes of a problem's inputs, fuzz cases and outputs, its tolerance, and the hardware card."""
-    from kernelwright.problem import load_problem
-
-    spec = load_problem(problem)
-    with tempfile.TemporaryDirectory(prefix="kw-describe-") as cwd:
-        info = _run_probe(
-            ["describe", str(spec.path), "--fuzz", str(fuzz)],
-            cwd=Path(cwd),
-            timeout=timeout,
-            what=f"describing problem {spec.path}",
-        )
-    return {
-        "problem": spec.id,
-        "path": str(spec.path),
-        "title": spec.title,
-        "has_fuzz": spec.has_fuzz,
-        **info,
-    }
 
 
 def _top_level(tree: ast.Module) -> dict[str, ast.stmt]:
@@ -285,7 +269,7 @@ def init_task(
     factory = f"{example_inputs}()" if example_inputs else f"`{inputs}`"
     probe = ["capture", str(src.resolve()), "--entry", entry, "--init", init_expr]
     probe += ["--factory", example_inputs] if example_inputs else ["--inputs", inputs or ""]
-    captured = _run_probe(
+    captured = run_probe(
         probe, cwd=src.resolve().parent, timeout=timeout, what=f"running {factory} from {src}"
     )
     if captured["kind"] == "function" and init_inputs and init_inputs.strip() not in ("[]", "()"):
@@ -310,7 +294,7 @@ def _validate_and_write(text: str, out: Path, timeout: float) -> dict[str, Any]:
         spec = load_problem(draft)
         run_dir = Path(tmp) / "run"
         run_dir.mkdir()  # an empty cwd: the user's sibling modules are as unreachable as in the judge
-        report = _run_probe(
+        report = run_probe(
             ["validate", str(draft)], cwd=run_dir, timeout=timeout, what="running the generated reference"
         )
     out.write_text(text, encoding="utf-8")
@@ -426,96 +410,19 @@ def _validate(args: Any) -> dict[str, Any]:
     return {"inputs": benchmark, "fuzz_checked": checked}
 
 
-def hardware_card() -> dict[str, Any]:
-    """What the agent needs to know about the machine that will judge its kernel."""
-    import torch
-
-    from kernelwright.environment import cuda_available
-
-    if not cuda_available():
-        return {
-            "device": "CPU interpreter",
-            "timing": False,
-            "note": "no CUDA GPU: Triton runs under TRITON_INTERPRET=1; correctness only, timing is null",
-        }
-    props = torch.cuda.get_device_properties(0)
-    return {
-        "device": props.name,
-        "timing": True,
-        "sms": props.multi_processor_count,
-        "l2_cache_bytes": int(getattr(props, "L2_cache_size", 0) or 0),
-        "memory_bytes": props.total_memory,
-        "compute_capability": f"{props.major}.{props.minor}",
-        "gpu_count": torch.cuda.device_count(),
-    }
-
-
-def _describe(args: Any) -> dict[str, Any]:
-    import dataclasses
-
-    import torch
-
-    from kernelwright.judge import tolerances
-    from kernelwright.worker.common import flatten_outputs
-
-    problem = _load(args.path, "kw_problem")
-    override = getattr(problem, "TOLERANCE", None)
-    with torch.device("meta"):  # shapes without memory or compute, however large get_inputs() is
-        torch.manual_seed(0)
-        init = list(problem.get_init_inputs())
-        inputs = list(problem.get_inputs())
-        cases = range(args.fuzz) if hasattr(problem, "get_fuzz_inputs") else range(0)
-        fuzz = [[tensor_spec(v) for v in problem.get_fuzz_inputs(i)] for i in cases]
-        outputs: list[dict[str, Any]] | None
-        try:
-            model = problem.Model(*init)
-            outputs = [tensor_spec(o) for o in flatten_outputs(model(*inputs))]
-            params = [
-                {"name": n, "shape": list(p.shape), "dtype": str(p.dtype).removeprefix("torch.")}
-                for n, p in model.state_dict().items()
-            ]
-            note = None
-        except Exception as exc:  # noqa: BLE001 - some ops have no meta kernel; shapes of inputs still help
-            outputs, params, note = (
-                None,
-                None,
-                f"output shapes unknown (meta run failed: {type(exc).__name__})",
-            )
-    dtypes = [o["dtype"] for o in outputs or []] or [
-        s["dtype"] for s in map(tensor_spec, inputs) if "dtype" in s
-    ]
-    tol = {
-        d: dataclasses.asdict(tolerances.resolve(getattr(torch, d), override)) for d in dict.fromkeys(dtypes)
-    }
-    numel = sum(int(t.numel()) for t in inputs if isinstance(t, torch.Tensor))
-    return {
-        "init_inputs": [tensor_spec(v) for v in init],
-        "inputs": [tensor_spec(v) for v in inputs],
-        "input_numel": numel,
-        "fuzz_cases": fuzz,
-        "outputs": outputs,
-        "parameters": params,
-        "tolerance": tol,
-        "tolerance_override": override,
-        "note": note,
-        "hardware": hardware_card(),
-    }
-
-
 def _main(argv: list[str]) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m kernelwright.tasks.init_task")
-    parser.add_argument("op", choices=("capture", "validate", "describe"))
+    parser.add_argument("op", choices=("capture", "validate"))
     parser.add_argument("path")
     parser.add_argument("--answer", required=True)
     parser.add_argument("--entry")
     parser.add_argument("--init", default="[]")
     parser.add_argument("--factory")
     parser.add_argument("--inputs")
-    parser.add_argument("--fuzz", type=int, default=8)
     args = parser.parse_args(argv)
-    ops = {"capture": _capture, "validate": _validate, "describe": _describe}
+    ops = {"capture": _capture, "validate": _validate}
     try:
         answer = ops[args.op](args)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
