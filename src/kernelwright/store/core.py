@@ -20,9 +20,16 @@ from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kernelwright.errors import KernelwrightError
 from kernelwright.store import models as m
-from kernelwright.store.db import WRITE_OPTION, default_url, make_engine
+from kernelwright.store.db import (
+    WRITE_OPTION,
+    StoreError,
+    check_sqlite_file,
+    default_url,
+    make_engine,
+    quick_check,
+    sqlite_path,
+)
 from kernelwright.store.signing import (
     Signer,
     canonical_json,
@@ -39,10 +46,6 @@ log = logging.getLogger(__name__)
 STORE_FIELDS = ("record_id", "problem_sha256", "provenance", "signature", "public_key")
 _PG_SCHEMA_LOCK = 0x6B77_7374  # advisory lock id serialising create_all across processes on PostgreSQL
 T = TypeVar("T", bound=m.Base)
-
-
-class StoreError(KernelwrightError):
-    """The database cannot be used as asked (newer schema, unknown run, hash mismatch...)."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,25 @@ class Store:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def open(cls, url: str | None = None) -> Store:
-        """Open (and create if needed) the database at ``url``, ``$KERNELWRIGHT_DB`` or the default file."""
-        return cls(make_engine(url or default_url()))
+        """Open (and create if needed) the database at ``url``, ``$KERNELWRIGHT_DB`` or the default file.
+
+        An SQLite file is checked first (store/db.py): a 0-byte file, a file that is not SQLite or one
+        with a corrupt page raises :class:`StoreError` instead of becoming an empty store or failing
+        later. A lock held past the busy timeout or a server that is down raises SQLAlchemy's
+        OperationalError (``db.is_unavailable``): the CLI spools verdicts then (store/spool.py).
+        """
+        target = url or default_url()
+        path = sqlite_path(target)
+        if path is not None:
+            check_sqlite_file(path)
+        engine = make_engine(target)
+        try:
+            if path is not None:
+                quick_check(engine, path)
+            return cls(engine)
+        except BaseException:
+            engine.dispose()
+            raise
 
     @property
     def url(self) -> str:
@@ -117,10 +137,9 @@ class Store:
     def trusted_keys(self) -> frozenset[str]:
         """Keys whose records this store shows as verified: this machine's key and the keyring."""
         if self._trusted is None:
-            keys = set(trusted_keys())
-            if self._signer is not None:
-                keys.add(self._signer.public_key)
-            self._trusted = frozenset(keys)
+            self._trusted = trusted_keys()
+        if self._signer is not None:  # made lazily, maybe after the first read: its key is always trusted
+            return self._trusted | {self._signer.public_key}
         return self._trusted
 
     def check_row(self, row: m.VerdictRow) -> str | None:
@@ -438,14 +457,20 @@ class Store:
             return s.scalars(select(model).filter_by(**keys)).one()
 
     def finished_items(self, run_id: str) -> dict[str, dict[str, Any]]:
-        """``item_key -> stored verdict JSON`` for a run; the latest record wins when a key repeats."""
+        """``item_key -> stored verdict JSON`` for a run; the latest record wins when a key repeats.
+
+        Only records that verify (:meth:`check_row`) count: a tampered row is judged again on
+        ``--resume``, not handed back as a finished verdict. The JSON carries ``candidate_sha256`` and
+        ``problem_sha256``, so a caller can tell whether the files were edited since (suite/runner.py).
+        """
+        q = (
+            select(m.VerdictRow)
+            .where(m.VerdictRow.run_id == run_id, m.VerdictRow.item_key.is_not(None))
+            .order_by(m.VerdictRow.id)
+        )
         with self._read() as s:
-            rows = s.execute(
-                select(m.VerdictRow.item_key, m.VerdictRow.verdict_json)
-                .where(m.VerdictRow.run_id == run_id, m.VerdictRow.item_key.is_not(None))
-                .order_by(m.VerdictRow.id)
-            ).all()
-        return {str(key): json.loads(doc) for key, doc in rows}
+            rows = self._verified(s.scalars(q).unique())
+            return {str(row.item_key): json.loads(row.verdict_json) for row, _ in rows}
 
     # ------------------------------------------------------------------ reading
     @staticmethod
