@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from kernelwright.cli.common import fail, open_store
+from kernelwright.cli.verify import WEAK_SANDBOX_HELP
 from kernelwright.errors import BadInput, KernelwrightError
 
 EXAMPLES = """
@@ -35,8 +36,15 @@ Opt = typer.Option
 def _common(config: Path | None, judge: dict[str, Any], agent: dict[str, Any]) -> tuple[Any, Any]:
     from kernelwright.agent.config import build_agent_config
     from kernelwright.cli.common import build_config
+    from kernelwright.settings import max_worker_memory_mb
 
-    return build_agent_config(config, **agent), build_config(config, **judge)
+    agent_cfg, judge_cfg = build_agent_config(config, **agent), build_config(config, **judge)
+    if judge_cfg.memory_limit_mb is None:
+        # Up to `judge_jobs` (default: `samples`) candidates are judged at once: each gets its share
+        # of this machine's memory (issue 17 #7).
+        jobs = agent_cfg.judge_jobs or agent_cfg.samples
+        judge_cfg = judge_cfg.model_copy(update={"memory_limit_mb": max_worker_memory_mb(jobs)})
+    return agent_cfg, judge_cfg
 
 
 # Options shared by both commands (typer needs them spelled out per function).
@@ -87,6 +95,7 @@ ConfigOpt = Annotated[Path | None, Opt("--config", help="TOML file with [agent] 
 NoStoreOpt = Annotated[bool, Opt("--no-store", help="Do not record runs and verdicts in the store")]
 DbOpt = Annotated[str | None, Opt("--db", help="SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)")]
 JsonOpt = Annotated[bool, Opt("--json", help="Print the summary as one JSON object")]
+WeakSandboxOpt = Annotated[bool, Opt("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)]
 
 
 def optimize(
@@ -123,6 +132,7 @@ def optimize(
     no_store: NoStoreOpt = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    allow_weak_sandbox: WeakSandboxOpt = False,
 ) -> None:
     """Drive an LLM to write a kernel for PROBLEM; judge every candidate; keep the best accepted one."""
     from kernelwright.agent.loop import Session
@@ -142,7 +152,12 @@ def optimize(
     try:
         agent_cfg, judge_cfg = _common(
             config,
-            {"seeds": seeds, "fuzz": fuzz, "device": device},
+            {
+                "seeds": seeds,
+                "fuzz": fuzz,
+                "device": device,
+                "allow_weak_sandbox": allow_weak_sandbox or None,
+            },
             {
                 "provider": provider,
                 "model": model,
@@ -221,6 +236,7 @@ def optimize_suite(
     no_store: NoStoreOpt = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    allow_weak_sandbox: WeakSandboxOpt = False,
 ) -> None:
     """Run `optimize` on every problem of a folder; print a fast_p table and the failure taxonomy.
 
@@ -234,7 +250,12 @@ def optimize_suite(
     try:
         agent_cfg, judge_cfg = _common(
             config,
-            {"seeds": seeds, "fuzz": fuzz, "device": device},
+            {
+                "seeds": seeds,
+                "fuzz": fuzz,
+                "device": device,
+                "allow_weak_sandbox": allow_weak_sandbox or None,
+            },
             {
                 "provider": provider,
                 "model": model,

@@ -5,9 +5,77 @@ Errors: one line on stderr, exit 2 (cli/common.py). Results: stdout.
 
 from __future__ import annotations
 
-import typer
+import errno
+import sys
+from typing import Any
 
-from kernelwright.errors import BadInput
+import typer
+import typer.core
+
+from kernelwright.errors import BadInput, KernelwrightError
+
+try:  # typer >= 0.20 vendors click; older ones use click itself
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[assignment]
+
+
+class OneLineError(ClickException):
+    """An error click shows as the one `kernelwright: ...` line on stderr, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        from kernelwright.cli.common import one_line
+
+        (file or sys.stderr).write(f"kernelwright: {one_line(self.message)}\n")
+
+
+def _usage_line(exc: UsageError) -> OneLineError:
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    return OneLineError(f"{exc.format_message()}{where}")
+
+
+class KernelwrightGroup(typer.core.TyperGroup):
+    """The app's root group: every error below it, from parsing to the command body, is one line.
+
+    Why here and not only in `main()`: typer's CliRunner (the tests) invokes the group, not `main()`,
+    and click prints a usage error as four lines (usage, hint, blank, error). A bug that escapes a
+    command becomes one line too (exit 2); KERNELWRIGHT_DEBUG=1 shows its traceback instead.
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as exc:
+            raise _usage_line(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, NoArgsIsHelpError, OneLineError):
+            raise
+        except UsageError as exc:
+            raise _usage_line(exc) from None
+        except ClickException:
+            raise
+        except KernelwrightError as exc:
+            raise OneLineError(str(exc)) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # stdout closed by `| head`: typer's own handling
+                raise
+            raise OneLineError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except Exception as exc:
+            from kernelwright.settings import debug
+
+            if debug():
+                raise
+            raise OneLineError(
+                f"internal error ({type(exc).__name__}: {exc}); KERNELWRIGHT_DEBUG=1 shows the traceback"
+            ) from None
+
 
 EXAMPLES = """
 
@@ -27,6 +95,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=KernelwrightGroup,
 )
 
 

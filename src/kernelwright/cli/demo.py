@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kernelwright.cli.common import fail, open_store, record
+from kernelwright.cli.common import UnavailableStore, fail, open_store_or_spool, record
 from kernelwright.cli.render import console, suite_table
 from kernelwright.errors import KernelwrightError
 from kernelwright.judge import JudgeConfig
@@ -36,7 +36,7 @@ def demo(
         raise fail(f"examples folder not found: {examples} (run from the repository root)")
     problem = bundled_dir() / "level1" / "relu.py"
     try:
-        store = open_store(no_store, None)
+        store = open_store_or_spool(no_store, None)
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     cfg = JudgeConfig()
@@ -56,7 +56,9 @@ def demo(
         rows.append(("level1/relu", cand.name, verdict, None))
         out.print(f"  {cand.name}: {verdict.verdict} {verdict.category or ''} ({verdict.seconds:.1f} s)")
     out.print(suite_table(rows))
-    if store is not None:
+    if isinstance(store, UnavailableStore):
+        out.print(f"[yellow]the store {store.url} was unavailable ({store.error}): verdicts spooled[/]")
+    elif store is not None:
         out.print(f"[dim]verdicts signed and stored in {store.url}; see `kernelwright kb list`[/]")
     if recording.is_dir():
         out.print(

@@ -45,6 +45,9 @@ def _say_hidden(store: Store, shown: bool) -> None:
         )
 
 
+MAX_SEARCH_CHARS = 4096
+
+
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
     parquet = "parquet"
@@ -55,12 +58,15 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _open(db: str | None) -> Store:
+    from kernelwright.errors import KernelwrightError
+    from kernelwright.store.db import error_line, safe_url
+
     try:
         return Store.open(db)
+    except KernelwrightError as exc:  # corrupt or empty file, newer schema, KERNELWRIGHT_HOME a file
+        _fail(f"cannot open the database: {exc}")
     except Exception as exc:  # noqa: BLE001 - bad URL, driver missing, server down: all bad invocation
-        _fail(
-            f"cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        )
+        _fail(f"cannot open the database {safe_url(db)}: {error_line(exc, db)}")
 
 
 def _console() -> Console:
@@ -172,6 +178,11 @@ def search_command(
     """Search records by text, or (--like PROBLEM) retrieve accepted kernels for similar problems."""
     if (text is None) == (like is None):
         _fail("give either TEXT or --like PROBLEM_FILE")
+    if text is not None and len(text) > MAX_SEARCH_CHARS:
+        # SQLite refuses LIKE patterns over 50,000 bytes; no one means to search for a whole file.
+        _fail(
+            f"search text is {len(text)} characters; at most {MAX_SEARCH_CHARS} (use --like FILE for a problem)"
+        )
     if like is not None and not like.is_file():
         _fail(f"no such problem file: {like}")
     with _open(db) as store:
@@ -214,6 +225,35 @@ def search_command(
             e.environment.device if e.environment else "",
         )
     _console().print(table)
+
+
+@kb_app.command("flush-spool")
+def flush_spool_command(
+    all_: Annotated[
+        bool,
+        typer.Option("--all", help="Also record verdicts spooled for other databases into this one."),
+    ] = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record the verdicts that were spooled because the store was down, locked or the key unreadable.
+
+    Each is signed now (its provenance says when and why it was spooled). Exit status 0 when the
+    spool holds nothing more for this database, 1 when some still wait (the store failed again).
+    """
+    from kernelwright.cli.common import flush_spool
+    from kernelwright.settings import spool_dir
+
+    with _open(db) as store:
+        result = flush_spool(store, all_stores=all_)
+    if json_:
+        _echo_json({**asdict(result), "spool": str(spool_dir())})
+    else:
+        typer.echo(
+            f"recorded {result.flushed}, waiting {result.left}, for other databases {result.other_stores}, "
+            f"set aside as unusable {result.bad} (spool: {spool_dir()})"
+        )
+    raise typer.Exit(1 if result.left else 0)
 
 
 @verdict_app.command("check")

@@ -11,10 +11,12 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kernelwright.cli.common import build_config, fail, open_store
+from kernelwright.cli.common import UnavailableStore, build_config, fail, open_store_or_spool, record, warn
 from kernelwright.cli.render import console, suite_table, summary_table
+from kernelwright.cli.verify import WEAK_SANDBOX_HELP
 from kernelwright.errors import BadInput, KernelwrightError
 from kernelwright.judge import JudgeConfig
+from kernelwright.store import Store
 from kernelwright.suite.runner import SUITE_SCHEMA, Item, local_judge, pair, run_items, summarize
 from kernelwright.verdict import Verdict
 
@@ -42,30 +44,52 @@ def run_suite_command(
     items, missing = pair(problems_dir, candidates)
     judge_fn = executor_judge(executor, ray_address)
     jobs = max(jobs, getattr(judge_fn, "parallelism", 1))  # Ray: keep the whole cluster busy
+    if executor == "local" and config.memory_limit_mb is None:
+        # `jobs` candidates run at once on this machine: each gets its share of the memory (issue 17 #7).
+        # Ray workers size their own cap from their node's memory.
+        from kernelwright.settings import max_worker_memory_mb
+
+        config = config.model_copy(update={"memory_limit_mb": max_worker_memory_mb(jobs)})
     done: dict[str, dict] = {}
     run_id = None
-    if store is not None:
+    if isinstance(store, UnavailableStore):
+        if resume:
+            raise BadInput(f"cannot resume run {resume}: the store {store.url} is unavailable: {store.error}")
+    elif store is not None:
         if resume:
             try:
                 done = store.reopen_run(resume)
             except Exception as exc:  # noqa: BLE001 - an unknown run id is bad input
-                raise BadInput(f"cannot resume run {resume}: {exc}") from exc
+                from kernelwright.store.db import error_line
+
+                raise BadInput(f"cannot resume run {resume}: {error_line(exc)}") from exc
             run_id = resume
         else:
-            run_id = store.start_run(
-                "suite",
-                {
-                    "problems": str(problems_dir),
-                    "candidates": str(candidates),
-                    "judge": config.model_dump(),
-                    "jobs": jobs,
-                    "executor": executor,
-                },
-            )
+            try:
+                run_id = store.start_run(
+                    "suite",
+                    {
+                        "problems": str(problems_dir),
+                        "candidates": str(candidates),
+                        "judge": config.model_dump(),
+                        "jobs": jobs,
+                        "executor": executor,
+                    },
+                )
+            except Exception as exc:  # noqa: BLE001 - locked or down since it opened: judge, spool
+                from kernelwright.store.db import is_unavailable
+
+                if not is_unavailable(exc):
+                    raise
+                store = UnavailableStore(store.engine.url.render_as_string(hide_password=False), exc)
     elif resume:
         raise BadInput("--resume needs the store (drop --no-store)")
+    # Finished means: judged, stored, signature verified, and the very same candidate and problem
+    # content (an edited file is judged again).
+    done = {it.key: done[it.key] for it in items if it.judged_as(done.get(it.key))}
     todo = [it for it in items if it.key not in done]
     lock = threading.Lock()
+    unrecorded: list[str] = []
     err = console(stderr=True)
     if run_id and not as_json:
         err.print(f"[dim]run {run_id}: {len(items)} candidates, {len(items) - len(todo)} already judged[/]")
@@ -82,14 +106,14 @@ def run_suite_command(
     def on_result(item: Item, verdict: Verdict | None, error: str | None) -> None:
         with lock:
             if verdict is not None and store is not None:
-                store.record_verdict(
-                    verdict,
-                    problem_source=item.problem.source,
-                    candidate_source=item.candidate.read_text(),
-                    origin={"kind": "file"},
-                    run_id=run_id,
-                    item_key=item.key,
-                )
+                try:
+                    source = item.candidate.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    warn(f"{item.key}: not recorded, the candidate cannot be read now: {exc}")
+                else:
+                    body = record(store, verdict, item.problem.source, source, run_id, item.key)
+                    if "record_id" not in body:
+                        unrecorded.append(item.key)
             progress.update(
                 task, advance=1, description=f"{item.key}: {verdict.verdict if verdict else 'error'}"
             )
@@ -101,8 +125,15 @@ def run_suite_command(
     order = {it.key: i for i, it in enumerate(items)}
     results = sorted([*previous, *results], key=lambda r: order[r[0].key])
     summary = summarize(results, missing)
-    if store is not None and run_id:
-        store.finish_run(run_id, summary)
+    if unrecorded:
+        summary["unrecorded"] = sorted(unrecorded)  # spooled (see the warnings), or refused by the store
+    if isinstance(store, Store) and run_id:
+        try:
+            store.finish_run(run_id, summary)
+        except Exception as exc:  # noqa: BLE001 - every verdict is recorded or spooled already
+            from kernelwright.store.db import error_line
+
+            warn(f"run {run_id} could not be marked finished: {error_line(exc)}")
     if as_json:
         body = {
             "schema": SUITE_SCHEMA,
@@ -151,7 +182,7 @@ def suite_run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one kernelwright.suite/1 JSON object")
     ] = False,
-    jobs: Annotated[int, typer.Option(help="Candidates judged in parallel")] = 1,
+    jobs: Annotated[int, typer.Option(min=1, max=1024, help="Candidates judged in parallel")] = 1,
     executor: Annotated[str, typer.Option(help="local (default) | ray")] = "local",
     ray_address: Annotated[
         str | None, typer.Option("--ray-address", help="Ray cluster (default: start a local one)")
@@ -166,10 +197,18 @@ def suite_run(
     ] = None,
     no_store: Annotated[bool, typer.Option("--no-store")] = False,
     db: Annotated[str | None, typer.Option()] = None,
+    allow_weak_sandbox: Annotated[bool, typer.Option("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)] = False,
 ) -> None:
     """Judge every candidate of a suite; print a table, fast_p, or JSON."""
     try:
-        cfg = build_config(config, seeds=seeds, fuzz=fuzz, timeout=timeout, device=device)
+        cfg = build_config(
+            config,
+            seeds=seeds,
+            fuzz=fuzz,
+            timeout=timeout,
+            device=device,
+            allow_weak_sandbox=allow_weak_sandbox or None,
+        )
         code = run_suite_command(
             problems_dir,
             candidates,
@@ -178,7 +217,7 @@ def suite_run(
             jobs=jobs,
             executor=executor,
             resume=resume,
-            store=open_store(no_store, db),
+            store=open_store_or_spool(no_store, db),
             ray_address=ray_address,
         )
     except KernelwrightError as exc:

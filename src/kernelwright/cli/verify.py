@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
-from kernelwright.cli.common import build_config, fail, judge_and_record, open_store
+from kernelwright.cli.common import build_config, fail, input_file, judge_and_record, open_store_or_spool
 from kernelwright.cli.render import console, verdict_table
 from kernelwright.errors import KernelwrightError
+
+WEAK_SANDBOX_HELP = "accept a verdict from a sandbox missing some isolation layers (the verdict says which)"
 
 
 def verify(
@@ -30,13 +32,22 @@ def verify(
     db: Annotated[
         str | None, typer.Option(help="SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)")
     ] = None,
+    allow_weak_sandbox: Annotated[bool, typer.Option("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)] = False,
 ) -> None:
     """Judge one candidate kernel against a PyTorch reference."""
     try:
         cfg = build_config(
-            config, seeds=seeds, fuzz=fuzz, timeout=timeout, strict=strict or None, device=device
+            config,
+            seeds=seeds,
+            fuzz=fuzz,
+            timeout=timeout,
+            strict=strict or None,
+            device=device,
+            allow_weak_sandbox=allow_weak_sandbox or None,
         )
-        verdict, body = judge_and_record(problem, candidate, cfg, open_store(no_store, db))
+        input_file(problem, "problem")
+        input_file(candidate, "candidate")
+        verdict, body = judge_and_record(problem, candidate, cfg, open_store_or_spool(no_store, db))
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -54,9 +65,13 @@ def guard(
     """Run only the static guard on a candidate and list its findings."""
     from kernelwright.guard import scan
 
-    if not candidate.is_file():
-        raise fail(f"candidate file not found: {candidate}")
-    findings = scan(candidate.read_text(), str(candidate))
+    try:
+        source = input_file(candidate, "candidate").read_text(encoding="utf-8")
+    except KernelwrightError as exc:
+        raise fail(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read candidate {candidate}: {exc}") from None
+    findings = scan(source, str(candidate))
     if as_json:
         sys.stdout.write(json.dumps([f.model_dump() for f in findings]) + "\n")
     else:

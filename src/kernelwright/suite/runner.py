@@ -13,7 +13,7 @@ from typing import Any
 from kernelwright.errors import BadInput, KernelwrightError
 from kernelwright.judge import JudgeConfig
 from kernelwright.problem import ProblemSpec, discover, find_candidates, stem_of
-from kernelwright.verdict import Verdict
+from kernelwright.verdict import Verdict, sha256_text
 
 SUITE_SCHEMA = "kernelwright.suite/1"
 FAST_P = (0.0, 1.0, 1.5, 2.0)
@@ -27,6 +27,22 @@ class Item:
     @property
     def key(self) -> str:
         return f"{self.problem.id}::{self.candidate.name}"
+
+    def judged_as(self, record: dict[str, Any] | None) -> bool:
+        """True when ``record`` (a stored, signed verdict) judged exactly this candidate and problem.
+
+        Why by content and not by name: ``--resume`` after a candidate or its problem was edited must
+        judge it again, not hand back the verdict of the old file.
+        """
+        if not record:
+            return False
+        try:
+            candidate = self.candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False  # judged again: the judge reports what is wrong with it
+        return record.get("candidate_sha256") == sha256_text(candidate) and record.get(
+            "problem_sha256"
+        ) == sha256_text(self.problem.source)
 
 
 def pair(problems_dir: str | Path, candidates_dir: str | Path) -> tuple[list[Item], list[ProblemSpec]]:
@@ -68,6 +84,8 @@ def run_items(
             return item, judge_fn(item, config), None
         except KernelwrightError as exc:
             return item, None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - one item's failure is its own error; the suite goes on
+            return item, None, f"internal error: {type(exc).__name__}: {exc}"
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, it) for it in items]

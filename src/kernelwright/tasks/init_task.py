@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,26 @@ TASK_NAMES = ("Model", "get_inputs", "get_init_inputs", "get_fuzz_inputs")
 
 
 # --------------------------------------------------------------------------- parent side
+def _memory_limiter() -> Callable[[], None]:
+    """What the probe child runs before exec: cap its memory at one worker's share (issue 17 #7).
+
+    RLIMIT_DATA, not RLIMIT_AS: it counts the writable private memory a factory allocates, but not
+    the large PROT_NONE address-space reservations that CUDA makes, so the describe probe still
+    initialises a GPU. A factory that asks for more fails in the probe, reported in one line. The
+    limit is computed here, in the parent: the child between fork and exec only calls setrlimit.
+    """
+    import resource
+
+    from kernelwright.settings import max_worker_memory_mb
+
+    limit = max_worker_memory_mb() * 2**20
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+    return limit_memory
+
+
 def run_probe(
     args: list[str], *, cwd: Path, timeout: float, what: str, module: str = "kernelwright.tasks.init_task"
 ) -> dict[str, Any]:
@@ -53,6 +74,7 @@ def run_probe(
                 capture_output=True,
                 text=True,
                 timeout=timeout,
+                preexec_fn=_memory_limiter(),
             )
         except subprocess.TimeoutExpired as exc:
             raise BadInput(f"{what} did not finish within {timeout:.0f} s") from exc
