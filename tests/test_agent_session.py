@@ -345,3 +345,79 @@ def test_judge_failures(tmp_path: Path) -> None:
         with pytest.raises(BadInput, match="reference raised"):
             Session(RELU, tmp_path / "b", config, JudgeConfig(), None, judge_fn=broken).run()
     assert json.loads((tmp_path / "b" / "summary.json").read_text())["status"] == "bad-problem"
+
+
+class CountingExecutor:
+    """A stand-in for `suite.executors`' Ray judge: `(Item, JudgeConfig) -> Verdict`, with parallelism."""
+
+    parallelism = 4
+
+    def __init__(self, expect: int) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.all_in = threading.Event()  # set once `expect` judgements run at the same time
+        self.expect = expect
+        self.running = self.peak = self.calls = 0
+
+    def __call__(self, item, cfg: JudgeConfig) -> Verdict:  # noqa: ANN001 - suite.runner.Item
+        with self.lock:
+            self.running += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.running)
+            if self.running >= self.expect:
+                self.all_in.set()
+        self.all_in.wait(timeout=20)  # a serial caller never gets here twice at once: peak stays 1
+        try:
+            return fake_judge(item.problem, item.candidate, cfg)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_samples_are_judged_concurrently_through_an_executor(tmp_path: Path) -> None:
+    """Through a suite executor (Ray: one GPU per judgement) a round's samples are judged at once,
+    even on a GPU card; the local judge on a GPU judges one at a time."""
+    steps = [{"text": kernel("BAD")}] * 3
+    executor = CountingExecutor(expect=3)
+    with FakeLLMServer("openai", steps) as server:
+        config = AgentConfig(
+            provider="openai",
+            model=server.model,
+            base_url=server.base_url,
+            strategy="best-of-n",
+            samples=3,
+            max_turns=1,
+        )
+        session = Session(RELU, tmp_path / "o", config, JudgeConfig(), None, executor=executor)
+        assert session.judge_jobs(interpreter=False) == 3
+        session.run()
+    assert executor.calls == 3 and executor.peak == 3
+    local = Session(RELU, tmp_path / "p", config, JudgeConfig(), None, judge_fn=fake_judge)
+    assert local.judge_jobs(interpreter=False) == 1 and local.judge_jobs(interpreter=True) == 3
+
+
+def test_optimize_suite_runs_problems_concurrently(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from kernelwright.agent.suite_run import run_suite
+
+    problems = tmp_path / "problems" / "level1"
+    problems.mkdir(parents=True)
+    for name in ("relu", "relu_copy"):
+        (problems / f"{name}.py").write_text(RELU.read_text())
+    executor = CountingExecutor(expect=2)
+    with FakeLLMServer("openai", [{"text": kernel("SPEED=1.3")}] * 2) as server:
+        config = AgentConfig(provider="openai", model=server.model, base_url=server.base_url)
+        rows, summary = run_suite(
+            tmp_path / "problems",
+            tmp_path / "out",
+            config,
+            JudgeConfig(),
+            None,
+            Console(stderr=True, quiet=True),
+            problem_jobs=2,
+            executor=executor,
+        )
+    assert [r["problem"] for r in rows] == ["level1/relu", "level1/relu_copy"]  # the problems' order
+    assert summary["solved"] == 2 and executor.calls == 2 and executor.peak == 2

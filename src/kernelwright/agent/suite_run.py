@@ -66,7 +66,10 @@ def run_suite(
     store: VerdictStore | None,
     err: Console,
     problem_jobs: int = 1,
+    executor: Any = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Optimise every problem of `problems_dir`; `executor` (a `suite.executors` judge) is made from
+    `config.executor` when not given, and closed at the end only then."""
     specs = discover(problems_dir)
     out.mkdir(parents=True, exist_ok=True)
     suite_run = None
@@ -79,8 +82,8 @@ def run_suite(
                 "judge": judge_config.model_dump(mode="json"),
             },
         )
-    executor = None
-    if config.executor != "local":  # one cluster connection for every session of the suite
+    owned = executor is None and config.executor != "local"
+    if owned:  # one cluster connection for every session of the suite
         from kernelwright.suite.executors import make_judge_fn
 
         executor = make_judge_fn(config.executor, config.ray_address)
@@ -158,7 +161,7 @@ def run_suite(
                         f.result()
         finally:
             close = getattr(executor, "close", None)
-            if close is not None:
+            if owned and close is not None:
                 close()
     summary = summarize(rows)
     body = redact_obj(
