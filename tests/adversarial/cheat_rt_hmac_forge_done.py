@@ -56,8 +56,11 @@ def _channel():
 
 def _forge(ch, kind: str, **fields) -> None:
     header = marshal.dumps({"kind": kind, **fields})
+    # the frame as sandbox/channel.py writes it: a MAC over lengths+header, then one over header+payload
+    head = hmac.new(ch.key, b"head\0" + struct.pack(">IQ", len(header), 0) + header, "sha256").digest()
     mac = hmac.new(ch.key, header + b"\0", "sha256").digest()
-    getattr(os, _n("etirw"))(getattr(ch, _n("df_etirw")), struct.pack(">IQ32s", len(header), 0, mac) + header)
+    frame = struct.pack(">IQ32s32s", len(header), 0, head, mac) + header
+    getattr(os, _n("etirw"))(getattr(ch, _n("df_etirw")), frame)
 
 
 _CH = _channel()
