@@ -18,11 +18,9 @@ from kernelwright.errors import KernelwrightError
 
 
 def mcp_command() -> None:
-    """Serve the judge to coding agents over MCP (stdio): verify, bench, guard, reproduce, profile,
-    problem_info, list_suite, knowledge_search; problems and docs as resources.
+    """Serve the judge to coding agents over MCP (stdio): verify, bench, problem_info, list_suite, knowledge_search.
 
-    Register it with your agent, e.g. `claude mcp add kernelwright -- kernelwright mcp`
-    (`python -m kernelwright.integrations.mcp_server` starts faster; `kernelwright skills install` prints it).
+    Register it with your agent, e.g. `claude mcp add kernelwright -- kernelwright mcp`.
     """
     try:
         from kernelwright.integrations.mcp_server import serve
