@@ -323,3 +323,43 @@ def test_broken_problem_exits_2_before_any_request(tmp_path: Path) -> None:
         )
         assert server.requests == []
     assert result.exit_code == 2 and "broken on purpose" in result.stderr
+
+
+def test_fuzz_failure_names_the_case_shape_and_the_store_keeps_the_answer_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16's acceptance run: the first kernel is wrong only on the (1, 37) fuzz case; the second
+    request names that case and its shape. The store already holds an accepted kernel for this very
+    problem: it is not in any prompt (the answer would leak)."""
+    from kernelwright.store import Store
+    from kernelwright.verdict import Correctness, Environment, Verdict, sha256_text
+
+    home, db = tmp_path / "home", tmp_path / "kw.db"
+    answer = K.CORRECT.replace("relu_kernel", "STORED_ANSWER_kernel")
+    monkeypatch.setenv("KERNELWRIGHT_HOME", str(home))  # the CLI below signs and reads with this key
+    store = Store.open(f"sqlite:///{db}")
+    store.record_verdict(
+        Verdict(
+            problem="level1/relu",
+            candidate="answer.py",
+            candidate_sha256=sha256_text(answer),
+            verdict="accepted",
+            correctness=Correctness(trials=1, fuzz_cases=3),
+            environment=Environment(device="cpu", interpreter=True, torch="2", triton="3", python="3.11"),
+        ),
+        problem_source=RELU.read_text(),
+        candidate_source=answer,
+        origin={"kind": "file"},
+    )
+    store.close()
+    wrong_at_37 = K.CORRECT.replace("tl.maximum(x, 0.0)", "tl.maximum(x, 0.0) + (n % 37 == 0) * 1.0")
+    steps = [{"text": K.reply(wrong_at_37)}, {"text": "I give up."}]
+    with FakeLLMServer("openai", steps) as server:
+        proc = optimize(
+            server, "openai", tmp_path / "out", home, "--db", f"sqlite:///{db}", "--max-turns", "2"
+        )
+    assert proc.returncode == 1, proc.stderr
+    first, second = (FakeLLMServer.prompt_text(r) for r in server.served())
+    assert "STORED_ANSWER" not in first + second
+    last = second.split("## Last verdict")[1].split("## The candidate")[0]
+    assert "KW-O001" in last and "case fuzz:2 (get_fuzz_inputs(2): arg0: float32[1, 37])" in last

@@ -70,3 +70,39 @@ def test_empty_reply_and_think_tags() -> None:
 def test_fenced_blocks_closing_fence_needs_same_char() -> None:
     blocks = fenced_blocks("~~~python\nx = '```'\n```\ny = 1\n~~~\n")
     assert len(blocks) == 1 and blocks[0].closed and "y = 1" in blocks[0].code
+
+
+# -- the three reply shapes of issue 16 -----------------------------------------------------------
+TRITON_FILE = (
+    "import torch\nimport triton\nimport triton.language as tl\nfrom torch import nn\n\n\n"
+    "@triton.jit\ndef k(x_ptr, n, BLOCK: tl.constexpr):\n    pass\n\n\n"
+    "class ModelNew(nn.Module):\n    def forward(self, x):\n        k[(1,)](x, x.numel(), BLOCK=128)\n"
+    "        return x\n"
+)
+
+
+def test_complete_file_missing_only_its_closing_fence() -> None:
+    r = extract_candidate(f"Plan: one kernel.\n\n```python\n{TRITON_FILE}")
+    assert r.ok and r.source == TRITON_FILE
+    assert "no closing fence" in (r.note or "")
+    # the same reply cut by the token limit is still a truncation, not a file
+    assert not extract_candidate(f"```python\n{TRITON_FILE}", truncated=True).ok
+    # an unclosed block that does not parse is a truncated reply
+    assert not extract_candidate(f"```python\n{TRITON_FILE}    def more(self,\n").ok
+
+
+def test_fence_indented_inside_a_list() -> None:
+    indented = "".join(f"   {line}\n" if line else "\n" for line in TRITON_FILE.splitlines())
+    reply = f"Steps:\n\n1. Write the kernel.\n2. The file:\n\n   ```python\n{indented}   ```\n\n3. Done.\n"
+    r = extract_candidate(reply)
+    assert r.ok and r.source == TRITON_FILE
+
+
+def test_pytorch_only_simpler_alternative_placed_last_is_not_the_answer() -> None:
+    simple = FILE.replace("return x", "return torch.relu(x)")
+    reply = (
+        f"Here is the Triton version:\n```python\n{TRITON_FILE}```\n"
+        f"A simpler alternative, if you prefer plain PyTorch:\n```python\n{simple}```\n"
+    )
+    r = extract_candidate(reply)
+    assert r.ok and r.source == TRITON_FILE and "PyTorch only" in (r.note or "")

@@ -38,7 +38,7 @@ def test_reply_usage_and_wire_format(kind: str, stream: bool) -> None:
     assert bool(req["body"].get("stream")) is stream
     if kind == "openai":
         assert req["path"] == "/v1/chat/completions" and req["headers"]["authorization"] == f"Bearer {KEY}"
-        assert req["body"]["messages"] == MESSAGES and req["body"]["max_tokens"] == 8192
+        assert req["body"]["messages"] == MESSAGES and req["body"]["max_tokens"] == 32768
         if stream:
             assert req["body"]["stream_options"] == {"include_usage": True}
     else:
@@ -49,6 +49,23 @@ def test_reply_usage_and_wire_format(kind: str, stream: bool) -> None:
         )
         assert req["body"]["system"] == "You write kernels."
         assert req["body"]["messages"] == [{"role": "user", "content": "Write a ReLU."}]
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_reasoning_settings_reach_the_wire(stream: bool) -> None:
+    """OpenAI gets reasoning_effort; Anthropic gets thinking (no temperature), and its thinking block
+    never becomes the reply's text."""
+    with FakeLLMServer("openai", [{"text": TEXT}]) as server:
+        provider("openai", server, stream=stream, reasoning_effort="high").complete(MESSAGES, request_id="a")
+        assert server.requests[0]["body"]["reasoning_effort"] == "high"
+    with FakeLLMServer("anthropic", [{"text": TEXT}]) as server:
+        out = provider(
+            "anthropic", server, stream=stream, thinking_budget=4096, temperature=0.2, max_output_tokens=16000
+        ).complete(MESSAGES, request_id="b")
+        body = server.requests[0]["body"]
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 4096} and "temperature" not in body
+    assert body["max_tokens"] == 16000
+    assert out.text == TEXT and "THINKING DRAFT" not in out.text
 
 
 @pytest.mark.parametrize("kind,statuses", [("openai", [429, 500]), ("anthropic", [429, 529, 500])])

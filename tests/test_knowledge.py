@@ -296,3 +296,23 @@ def test_lessons_via_kb(store: Store) -> None:
     got = kb.lessons(["softmax"])
     assert len(got) == 1 and got[0].kind == "avoid" and got[0].source == "run-1"
     assert {x.op_family for x in kb.lessons(["softmax", "norm"])} == {"softmax", "norm"}
+
+
+def test_same_problem_exclusion_and_minimum_score(store: Store, problem_dir: Path) -> None:
+    """An optimisation run must not be handed its own problem's accepted kernel, nor a problem that
+    shares only boilerplate with it."""
+    from kernelwright.agent.config import AgentConfig
+    from kernelwright.knowledge import DEFAULT_MIN_SCORE
+
+    soft = _add(store, "softmax")
+    _add(store, "linear_relu", kernel=KERNEL_SOURCE + "# mm\n")
+    kb = KnowledgeBase(store)
+    query = str(problem_dir / "softmax.py")
+    everything = kb.retrieve(query, k=3)
+    assert everything[0].record_id == soft and everything[0].score == 1.0
+    others = kb.retrieve(query, k=3, exclude_same_problem=True)
+    assert soft not in [e.record_id for e in others] and others
+    assert kb.retrieve(query, k=3, exclude_same_problem=True, min_score=0.99) == []
+    kept = kb.retrieve(query, k=3, min_score=DEFAULT_MIN_SCORE)
+    assert all(e.score >= DEFAULT_MIN_SCORE for e in kept)
+    assert AgentConfig(model="m").knowledge_min_score == DEFAULT_MIN_SCORE  # one default, two places

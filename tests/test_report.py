@@ -256,3 +256,62 @@ def test_judge_times_custom_share_and_bandwidth_target_are_reported(
     assert "Memory-bound kernels at ≥ 70% of the measured copy bandwidth: 1/2" in text
     assert "level1/relu reaches only 45% of the copy bandwidth (target: 70%)" in text
     assert "do_bench" in text and "synchronise the device around every call" in text
+
+
+def test_one_clock_per_timing_chart() -> None:
+    """do_bench's candidate is never drawn next to the judge's baselines, nor the other way round."""
+    from kernelwright.report.charts import clock_series
+
+    p = {
+        "id": "level1/argmax",
+        "candidate_ms": 0.1015,  # top level: do_bench (timing_source)
+        "eager_ms": 0.1107,
+        "compiled_ms": 0.1022,
+        "timing_source": "do_bench",
+        "timing": {
+            "candidate_bench": {"p20": 0.1010, "median": 0.1015, "p80": 0.1020},
+            "eager_bench": {"median": 0.1107},
+            "compiled_bench": {"median": 0.1022},
+            "candidate": {"p20": 0.2925, "median": 0.3075, "p80": 0.3256, "samples": 50},
+            "eager": {"median": 0.1689},
+            "compiled": {"median": 0.2983},
+        },
+    }
+    bench, judge = clock_series(p, "do_bench"), clock_series(p, "judge")
+    assert bench is not None and judge is not None
+    assert (bench["candidate"]["median"], bench["eager"], bench["compile"]) == (0.1015, 0.1107, 0.1022)
+    assert (judge["candidate"]["median"], judge["eager"], judge["compile"]) == (0.3075, 0.1689, 0.2983)
+    # only the judge timed it: no do_bench series is made up from the judge's numbers
+    only_judge = {
+        **p,
+        "timing_source": "judge",
+        "timing": {k: v for k, v in p["timing"].items() if "bench" not in k},
+    }
+    only_judge.update(candidate_ms=0.3075, eager_ms=0.1689, compiled_ms=0.2983)
+    assert clock_series(only_judge, "do_bench") is None
+    assert clock_series(only_judge, "judge")["eager"] == 0.1689  # type: ignore[index]
+
+
+def test_roofline_names_points_in_a_legend(results_file: Path) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import pyplot as plt
+
+    from kernelwright.report import charts
+    from kernelwright.report.build import load_results
+
+    doc = load_results(results_file)
+    captured: list = []
+    real = charts._png
+    charts._png = lambda fig: captured.append(fig) or real(fig)  # type: ignore[assignment]
+    try:
+        assert charts.roofline_chart(doc) is not None
+    finally:
+        charts._png = real  # type: ignore[assignment]
+    ax = captured[0].axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "1  level1/matmul_bf16" in labels and any("level3/decoder_layer" in lab for lab in labels)
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2"]  # numbers at the points, not names
+    plt.close("all")

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 CHUNK = 48  # characters per streamed delta
+# What an extended-thinking reply thinks before answering: a draft that must never be taken as the file.
+THINKING = "Draft:\n```python\nclass ModelNew(nn.Module):\n    pass  # THINKING DRAFT\n```\n"
 
 
 def _tokens(text: str) -> int:
@@ -232,7 +234,12 @@ class FakeLLMServer:
                     "type": "message",
                     "role": "assistant",
                     "model": self.model,
-                    "content": [{"type": "text", "text": text}],
+                    "content": (
+                        [{"type": "thinking", "thinking": THINKING, "signature": "c2lnbmF0dXJl"}]
+                        if body.get("thinking")
+                        else []
+                    )
+                    + [{"type": "text", "text": text}],
                     "stop_reason": finish,
                     "stop_sequence": None,
                     "usage": {"input_tokens": prompt_tokens, "output_tokens": out_tokens},
@@ -260,9 +267,25 @@ class FakeLLMServer:
                 },
             },
         )
+        index = 0
+        if body.get("thinking"):  # extended thinking: a thinking block (never the answer) comes first
+            send(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                },
+            )
+            delta = {"type": "thinking_delta", "thinking": THINKING}
+            send("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+            delta = {"type": "signature_delta", "signature": "c2lnbmF0dXJl"}
+            send("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+            send("content_block_stop", {"type": "content_block_stop", "index": 0})
+            index = 1
         send(
             "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
         )
         send("ping", {"type": "ping"})
         pieces = self._pieces(text)
@@ -271,9 +294,13 @@ class FakeLLMServer:
                 return
             send(
                 "content_block_delta",
-                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "text_delta", "text": piece},
+                },
             )
-        send("content_block_stop", {"type": "content_block_stop", "index": 0})
+        send("content_block_stop", {"type": "content_block_stop", "index": index})
         send(
             "message_delta",
             {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,7 +35,10 @@ class AgentConfig(BaseModel):
     roofline_goal: float = Field(0.95, gt=0, le=1.0)
     revert_ratio: float = Field(0.8, gt=0, le=1.0)
     temperature: float | None = Field(None, ge=0)
-    max_output_tokens: int = Field(8192, ge=1)
+    # Reasoning models spend most of a reply thinking before the file: 8192 tokens truncate them.
+    max_output_tokens: int = Field(32768, ge=1)
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None  # OpenAI reasoning models
+    thinking_budget: int | None = Field(None, ge=1024)  # Anthropic extended thinking, tokens
     request_timeout: float = Field(600.0, gt=0)
     stream: bool = True
     max_retries: int = Field(5, ge=0)
@@ -46,7 +49,12 @@ class AgentConfig(BaseModel):
     record: str | None = None
     replay: str | None = None
     knowledge: int = Field(3, ge=0)  # verified kernels retrieved for the prompt (0: none)
+    # knowledge.DEFAULT_MIN_SCORE (a test keeps them equal): importing it would load the store here
+    knowledge_min_score: float = Field(0.3, ge=0, le=1)
+    allow_same_problem: bool = False  # retrieve kernels accepted for this very problem (leaks answers)
     judge_jobs: int | None = Field(None, ge=1)  # None: `samples` on CPU, 1 on a GPU (timing integrity)
+    executor: Literal["local", "ray"] = "local"  # where candidates are judged (as `suite run`)
+    ray_address: str | None = None
 
     def provider_settings(self) -> ProviderSettings:
         return ProviderSettings(
@@ -54,6 +62,8 @@ class AgentConfig(BaseModel):
             base_url=self.base_url,
             temperature=self.temperature,
             max_output_tokens=self.max_output_tokens,
+            reasoning_effort=self.reasoning_effort,
+            thinking_budget=self.thinking_budget,
             request_timeout=self.request_timeout,
             stream=self.stream,
             max_retries=self.max_retries,
@@ -96,4 +106,11 @@ def build_agent_config(config_file: Path | None, **overrides: Any) -> AgentConfi
         cfg = cfg.model_copy(update={"provider": "replay"})
     if cfg.provider != "replay" and not cfg.model:
         raise BadInput(f"--model is required for provider {cfg.provider!r}")
+    if cfg.thinking_budget is not None and cfg.thinking_budget >= cfg.max_output_tokens:
+        raise BadInput(
+            f"--thinking-budget ({cfg.thinking_budget}) must be below --max-output-tokens "
+            f"({cfg.max_output_tokens}): the thinking counts against the reply's limit"
+        )
+    if cfg.ray_address and cfg.executor != "ray":
+        raise BadInput("--ray-address only applies to --executor ray")
     return cfg

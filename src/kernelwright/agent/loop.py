@@ -19,6 +19,7 @@ from typing import Any
 from kernelwright.agent.attempt import Attempt
 from kernelwright.agent.budget import Budget
 from kernelwright.agent.config import AgentConfig
+from kernelwright.agent.feedback import CaseInputs
 from kernelwright.agent.outputs import RunFolder
 from kernelwright.agent.parsing import extract_candidate
 from kernelwright.agent.pricing import price_for
@@ -31,12 +32,42 @@ from kernelwright.judge import JudgeConfig, judge
 from kernelwright.problem import ProblemSpec, load_problem
 from kernelwright.secrets import redact, safe_url
 from kernelwright.store.api import VerdictStore
-from kernelwright.tasks.describe import describe
+from kernelwright.tasks.describe import FUZZ_SEEDS, HardwareCard, TaskInfo, shape_text
 from kernelwright.verdict import Verdict
 
 SUMMARY_SCHEMA = "kernelwright.agent-run/1"
 JudgeFn = Callable[[ProblemSpec, Path, JudgeConfig], Verdict]
 Listener = Callable[[str, Any], None]  # ("attempt", Attempt) | ("round", int) | ("note", str)
+
+
+def _launches(a: Attempt) -> int:
+    c = a.verdict.correctness if a.verdict is not None else None
+    return c.custom_launches if c is not None else 0
+
+
+def describe_for_prompt(spec: ProblemSpec, device: str, fuzz: int) -> tuple[TaskInfo, HardwareCard]:
+    """`tasks.describe.describe`, with `fuzz` fuzz seeds described (one probe, in a subprocess).
+
+    Raises ProblemError when the problem file does not load; anything less becomes a note.
+    """
+    from kernelwright.tasks.describe import describe_problem
+
+    info = TaskInfo(problem_id=spec.id, title=spec.title, source=spec.source)
+    try:
+        answer = describe_problem(spec, fuzz=fuzz, device=device, strict=False)
+    except ProblemError:
+        raise
+    except BadInput as exc:  # the probe failed: the agent still gets the source, and this line
+        info.notes.append(str(exc))
+        return info, HardwareCard()
+    info.inputs, info.init_inputs = answer.get("inputs"), answer.get("init_inputs")
+    info.fuzz = answer.get("fuzz_cases") or []
+    info.tolerance = answer.get("tolerance_override")
+    info.has_flops = bool(answer.get("has_flops"))
+    info.notes.extend(answer.get("errors") or [])
+    card = HardwareCard.from_answer(answer.get("hardware") or {})
+    card.refresh_ceilings()
+    return info, card
 
 
 @dataclass
@@ -64,13 +95,18 @@ class Session:
         provider: Provider | None = None,
         judge_fn: JudgeFn | None = None,
         listener: Listener | None = None,
+        executor: Any = None,
     ) -> None:
+        """`judge_fn` replaces the judge (tests); `executor` is a `suite.executors` judge shared with
+        other sessions (optimize-suite), else the session makes its own from `config.executor`."""
         self.spec = load_problem(problem)  # bad input (exit 2) before anything is spent
         self.config = config
         self.judge_config = judge_config
         self.store = store
         self.listener = listener or (lambda kind, payload: None)
-        self.judge_fn = judge_fn or (lambda spec, cand, cfg: judge(spec, cand, cfg))
+        self._executor: Any = executor
+        self._owns_executor = False
+        self.judge_fn = judge_fn or self._executor_judge(config)
         self.provider = provider or create_provider(config.provider, config.provider_settings())
         if config.record:
             self.provider = RecordingProvider(
@@ -103,15 +139,57 @@ class Session:
         self._family: str | None = None
 
     # ------------------------------------------------------------------ setup
+    def _executor_judge(self, config: AgentConfig) -> JudgeFn:
+        """The judge of `suite run`'s executors (local pool or Ray): one `judge()` wherever it runs."""
+        from kernelwright.suite.runner import Item
+
+        if self._executor is None:
+            if config.executor == "local":
+                return lambda spec, cand, cfg: judge(spec, cand, cfg)
+            from kernelwright.suite.executors import make_judge_fn
+
+            self._executor, self._owns_executor = make_judge_fn(config.executor, config.ray_address), True
+        fn = self._executor
+        return lambda spec, cand, cfg: fn(Item(spec, Path(cand)), cfg)
+
+    def judge_jobs(self, interpreter: bool) -> int:
+        """Candidates judged at once: all samples on the CPU interpreter (nothing is timed) and on Ray
+        (one GPU per judgement); one at a time on a local GPU (two kernels timed on one card skew
+        each other)."""
+        if self.config.judge_jobs:
+            return self.config.judge_jobs
+        if interpreter or getattr(self._executor, "parallelism", None) is not None:
+            return self.config.samples
+        return 1
+
+    def _here(self) -> Any:
+        """The environment this session's verdicts will carry, for environment-aware retrieval."""
+        from kernelwright import environment
+
+        env = environment.current()
+        if self.judge_config.device == "cpu" and not env.interpreter:
+            env = env.model_copy(
+                update={"device": "cpu", "interpreter": True, "cuda": None, "driver": None, "gpu_count": 0}
+            )
+        return env
+
     def _note(self, text: str) -> None:
         text = redact(text)
         self.notes.append(text)
         self.listener("note", text)
 
     def _context(self) -> PromptContext:
-        task, card = describe(self.spec, self.judge_config.device)
+        # Every case label the judge can name: on the CPU, benchmark seeds become extra fuzz cases.
+        n_cases = max(FUZZ_SEEDS, self.judge_config.fuzz + self.judge_config.seeds)
+        task, card = describe_for_prompt(self.spec, self.judge_config.device, n_cases)
+        cases = CaseInputs.from_task(shape_text(task.inputs), [shape_text(f) for f in task.fuzz])
+        task.fuzz = task.fuzz[:FUZZ_SEEDS]  # the prompt shows examples; the lookup keeps them all
         ctx = PromptContext(
-            task=task, hardware=card, target=self.config.target, max_turns=self.config.max_turns
+            task=task,
+            hardware=card,
+            target=self.config.target,
+            max_turns=self.config.max_turns,
+            cases=cases,
         )
         if self.store is not None:
             self._knowledge(ctx, self.store)
@@ -124,7 +202,15 @@ class Session:
 
             kb = KnowledgeBase(store)
             if self.config.knowledge:
-                for e in kb.retrieve(str(self.spec.path), k=self.config.knowledge):
+                entries = kb.retrieve(
+                    str(self.spec.path),
+                    k=self.config.knowledge,
+                    environment=self._here(),
+                    # this problem's own accepted kernels are the answer, not a hint (--allow-same-problem)
+                    exclude_same_problem=not self.config.allow_same_problem,
+                    min_score=self.config.knowledge_min_score,
+                )
+                for e in entries:
                     numbers = (
                         "accepted, not timed"
                         if e.speedup is None
@@ -204,8 +290,7 @@ class Session:
 
     def _round(self, ctx: PromptContext, turn: int) -> list[Attempt]:
         plans = self.state.plans()
-        jobs = self.config.judge_jobs or (1 if not ctx.hardware.interpreter else len(plans))
-        slots = threading.Semaphore(jobs)
+        slots = threading.Semaphore(self.judge_jobs(ctx.hardware.interpreter))
         if len(plans) == 1:
             return [self._sample(ctx, turn, 0, plans[0], slots)]
         with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="kw-sample") as pool:
@@ -252,20 +337,48 @@ class Session:
         }
         self.run_id = self.store.start_run("optimize", config, budgets=self.budget.limits())
 
+    def _performance_lessons(self) -> list[str]:
+        """`try` lessons from accepted pairs: what a faster accepted child changed in its accepted parent."""
+        from kernelwright.knowledge.lessons import performance_lesson
+
+        by_sha = {a.sha256: a for a in self.state.attempts if a.accepted and a.candidate}
+        out: list[str] = []
+        for child in by_sha.values():
+            for parent_sha in child.parents:
+                parent = by_sha.get(parent_sha)
+                if parent is None or parent is child or parent.candidate is None or child.candidate is None:
+                    continue
+                lesson = performance_lesson(
+                    parent.candidate,
+                    child.candidate,
+                    parent.speedup,
+                    child.speedup,
+                    slow_launches=_launches(parent),
+                    fast_launches=_launches(child),
+                )
+                if lesson:
+                    out.append(lesson)
+        return list(dict.fromkeys(out))[:3]
+
     def _lessons(self) -> None:
-        """Cheats the judge caught become `avoid` lessons for this op family (idempotent, fixed text)."""
+        """Lessons for this op family (idempotent): cheats the judge caught become `avoid` lines, and
+        what made an accepted kernel faster than its accepted parent becomes a `try` line."""
         cheats = sorted({a.outcome for a in self.state.attempts if a.outcome in CHEATS})
-        if self.store is None or not cheats or self._store_failed:
+        if self.store is None or self._store_failed:
             return
         try:
+            faster = self._performance_lessons()
+            if not cheats and not faster:
+                return
             from kernelwright.knowledge import KnowledgeBase
 
             kb = KnowledgeBase(self.store)
             family = self._op_family(kb)
+            source = f"agent run {self.run_id}"
             for outcome in cheats:
-                kb.add_lesson(
-                    family, "avoid", f"{outcome}: {HINTS[outcome]}", source=f"agent run {self.run_id}"
-                )
+                kb.add_lesson(family, "avoid", f"{outcome}: {HINTS[outcome]}", source=source)
+            for text in faster:
+                kb.add_lesson(family, "try", f"{self.spec.id}: {text}", source=source)
         except Exception as exc:  # noqa: BLE001 - lessons are a bonus
             self._note(f"could not store lessons: {type(exc).__name__}: {exc}")
 
@@ -296,6 +409,9 @@ class Session:
         except KeyboardInterrupt:  # keep what was found: best.py and the summary are still written
             stop = Stop("interrupted", "stopped by the user (Ctrl-C)")
         summary = self._finish(stop, started)
+        close = getattr(self._executor, "close", None)
+        if self._owns_executor and close is not None:
+            close()
         if bad_problem and self.state.best is None:
             raise BadInput(bad_problem)
         return SessionResult(summary, self.state.best, self.state.attempts)

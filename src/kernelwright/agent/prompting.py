@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from kernelwright.agent.attempt import Attempt
+from kernelwright.agent.feedback import CaseInputs, annotate, lean_traceback, looks_like_traceback
 from kernelwright.agent.providers.base import Message
 from kernelwright.agent.search import Plan
 from kernelwright.agent.taxonomy import HINTS, Outcome
@@ -26,13 +27,16 @@ EVIDENCE_CHARS = 1500  # tail of a compile log or traceback: the error is at the
 MAX_REASONS = 6
 KERNEL_CHARS = 12_000  # a retrieved kernel longer than this is cut (the prompt must stay bounded)
 LOG_LINES = 12
+# Categories where nothing was compared: printing "max abs err 0" there would read as a perfect kernel.
+CRASHED = frozenset({"crash-or-timeout", "compile-error", "needs-cuda"})  # = cli.render.NOT_COMPARED
 
 
 @cache
 def environment() -> jinja2.Environment:
-    root = resources.files("kernelwright") / "prompts"
+    root = resources.files("kernelwright")
+    # prompts/ holds the templates; skills/ the rule lists the system prompt shares with the skill.
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(root)),
+        loader=jinja2.FileSystemLoader([str(root / "prompts"), str(root / "skills")]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -51,6 +55,7 @@ class PromptContext:
     max_turns: int
     knowledge: list[dict[str, Any]] = field(default_factory=list)  # {problem, score, speedup, source, hint}
     lessons: list[dict[str, str]] = field(default_factory=list)  # {kind: avoid|try, text}
+    cases: CaseInputs | None = None  # input shapes per case label, for the feedback's messages
 
 
 def _trim_tail(text: str, limit: int = EVIDENCE_CHARS) -> str:
@@ -78,8 +83,14 @@ def _draft_view(draft: Attempt, feedback: Attempt | None) -> dict[str, Any]:
     }
 
 
-def verdict_view(a: Attempt) -> dict[str, Any]:
-    """The latest attempt as structured feedback: category, reasons, evidence, numbers."""
+def _evidence(text: str) -> str:
+    """A traceback keeps the candidate's frames (harness frames dropped); anything else its tail."""
+    return lean_traceback(text, EVIDENCE_CHARS) if looks_like_traceback(text) else _trim_tail(text)
+
+
+def verdict_view(a: Attempt, cases: CaseInputs | None = None) -> dict[str, Any]:
+    """The latest attempt as structured feedback: category, reasons (with the failing case's inputs),
+    evidence, numbers."""
     view: dict[str, Any] = {
         "turn": a.turn,
         "sample": a.sample,
@@ -112,16 +123,23 @@ def verdict_view(a: Attempt) -> dict[str, Any]:
         v.category or ("slower-than-baseline" if a.outcome is Outcome.SLOWER else None),
     )
     hard = v.hard_reasons
-    view["reasons"] = [
-        {"code": r.code, "message": r.message, "evidence": _trim_tail(r.evidence)}
-        for r in (hard or v.reasons)[:MAX_REASONS]
-    ]
+    view["reasons"] = []
+    seen: set[tuple[str, str]] = set()
+    for r in (hard or v.reasons)[:MAX_REASONS]:
+        evidence = _evidence(r.evidence) if r.evidence.strip() else ""
+        if (r.code, evidence) in seen and evidence:  # the same traceback under two codes: once
+            evidence = "(same evidence as above)"
+        seen.add((r.code, evidence))
+        view["reasons"].append(
+            {"code": r.code, "message": annotate(r.message, cases, r), "evidence": evidence}
+        )
     if len(hard) > MAX_REASONS:
         view["reasons"].append(
             {"code": "…", "message": f"{len(hard) - MAX_REASONS} more reasons", "evidence": ""}
         )
     c = v.correctness
-    if c is not None and (c.trials or c.fuzz_cases):
+    compared = v.category not in CRASHED  # a crash compared nothing: its zero error is not a figure
+    if c is not None and (c.trials or c.fuzz_cases) and compared:
         view["correctness"] = (
             f"{c.trials} benchmark-size seeds and {c.fuzz_cases} fuzz cases checked; max abs err "
             f"{c.max_abs_err:.3g}, max rel err {c.max_rel_err:.3g}; ablation: {c.ablation or 'not run'} "
@@ -152,30 +170,37 @@ def best_view(a: Attempt) -> dict[str, Any]:
     return {"turn": a.turn, "sample": a.sample, "numbers": numbers, "code": a.candidate}
 
 
-def attempt_log(attempts: list[Attempt]) -> list[dict[str, Any]]:
+def attempt_log(attempts: list[Attempt], shown: Attempt | None = None) -> list[dict[str, Any]]:
+    """The last LOG_LINES attempts, one row each; the one shown as the last verdict points there
+    instead of repeating its reason (each failure once per prompt)."""
     rows = [
-        {"turn": a.turn, "sample": a.sample, "outcome": str(a.outcome), "reason": a.reason_line(140)}
+        {
+            "turn": a.turn,
+            "sample": a.sample,
+            "outcome": str(a.outcome),
+            "reason": "see the last verdict above" if a is shown else a.reason_line(140),
+        }
         for a in attempts
     ]
     return rows[-LOG_LINES:]
 
 
-def avoid_try(attempts: list[Attempt], lessons: list[dict[str, str]]) -> tuple[list[str], list[str]]:
-    """Avoid: what already failed (one line each, deduplicated) and stored lessons. Try: hints and lessons."""
-    kinds: dict[
-        tuple[str, str], str
-    ] = {}  # one line per (outcome, reason code): numbers differ, lessons do not
-    for a in attempts:
+def avoid_try(
+    attempts: list[Attempt], lessons: list[dict[str, str]], latest: Attempt | None = None
+) -> tuple[list[str], list[str]]:
+    """Avoid: failures older than the attempt log (one line per kind) and stored lessons.
+    Try: the hint for the latest outcome only (a hint for a failure already fixed is stale), and lessons.
+    """
+    kinds: dict[tuple[str, str], str] = {}  # one line per (outcome, reason code): numbers differ
+    for a in attempts[:-LOG_LINES]:  # the log shows the rest
         if a.outcome in (Outcome.ACCEPTED, Outcome.PROVIDER_ERROR):
             continue
         code = a.verdict.hard_reasons[0].code if a.verdict and a.verdict.hard_reasons else ""
         kinds[(str(a.outcome), code)] = f"{a.outcome} (turn {a.turn}): {a.reason_line(120)}"
     avoid = list(kinds.values())[-6:] + [lesson["text"] for lesson in lessons if lesson["kind"] == "avoid"]
-    seen = {a.outcome for a in attempts}
-    tries = [HINTS[o] for o in HINTS if o in seen] + [
-        lesson["text"] for lesson in lessons if lesson["kind"] == "try"
-    ]
-    return avoid, list(dict.fromkeys(tries))
+    tries = [HINTS[latest.outcome]] if latest is not None and latest.outcome in HINTS else []
+    tries += [lesson["text"] for lesson in lessons if lesson["kind"] == "try"]
+    return list(dict.fromkeys(avoid)), list(dict.fromkeys(tries))
 
 
 def system_message(ctx: PromptContext) -> str:
@@ -186,8 +211,10 @@ def turn_message(
     ctx: PromptContext, plan: Plan, attempts: list[Attempt], best: Attempt | None, turn: int
 ) -> str:
     task = ctx.task
-    avoid, tries = avoid_try(attempts, ctx.lessons)
+    avoid, tries = avoid_try(attempts, ctx.lessons, plan.feedback)
     draft = plan.base if plan.base is not None and plan.base is not best and plan.base.candidate else None
+    # evolve: when the best kernel is one of the parents it is shown once, as that parent.
+    best_in_parents = best is not None and any(p.sha256 == best.sha256 for p in plan.parents)
     return (
         environment()
         .get_template("turn.j2")
@@ -207,13 +234,16 @@ def turn_message(
                 "notes": task.notes,
             },
             hardware=ctx.hardware.lines(),
-            best=best_view(best) if best else None,
-            parents=[best_view(p) for p in plan.parents],
+            best=best_view(best) if best and not best_in_parents else None,
+            parents=[
+                {**best_view(p), "is_best": best is not None and p.sha256 == best.sha256}
+                for p in plan.parents
+            ],
             reverted=plan.reverted,
-            last=verdict_view(plan.feedback) if plan.feedback else None,
+            last=verdict_view(plan.feedback, ctx.cases) if plan.feedback else None,
             draft=_draft_view(draft, plan.feedback) if draft else None,
             knowledge=[{**k, "source": k["source"][:KERNEL_CHARS]} for k in ctx.knowledge],
-            log=attempt_log(attempts),
+            log=attempt_log(attempts, plan.feedback),
             avoid=avoid,
             tries=tries,
         )

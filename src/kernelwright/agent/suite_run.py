@@ -1,15 +1,19 @@
 """`optimize-suite`: one optimisation session per problem, a live progress display, fast_p and the
 failure taxonomy over the whole suite.
 
-Problems run one after another (each session already runs its samples in parallel); a problem that
-turns out unusable is reported and the suite goes on. Per problem, `OUT/<problem id>/` holds that
-session's run folder; `OUT/suite_summary.json` holds the table's data.
+`problem_jobs` problems run at once (default 1; each session also runs its samples in parallel), all
+judged through one executor of `suite run` (`--executor local|ray`): with Ray, every judgement gets
+its own GPU anywhere in the cluster. A problem that turns out unusable is reported and the suite goes
+on. Per problem, `OUT/<problem id>/` holds that session's run folder; `OUT/suite_summary.json` holds
+the table's data, in the problems' order.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,26 @@ from kernelwright.verdict import Verdict
 SUITE_SCHEMA = "kernelwright.agent-suite/1"
 
 
+class _SerialStore:
+    """One store shared by sessions in several threads: its calls run one at a time (SQLite has one
+    writer; the sessions' own locks only order each session's writes)."""
+
+    def __init__(self, store: VerdictStore) -> None:
+        self._store = store
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attr(*args, **kwargs)
+
+        return call
+
+
 def _slug(problem_id: str) -> str:
     return problem_id.replace("/", "__")
 
@@ -41,7 +65,11 @@ def run_suite(
     judge_config: JudgeConfig,
     store: VerdictStore | None,
     err: Console,
+    problem_jobs: int = 1,
+    executor: Any = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Optimise every problem of `problems_dir`; `executor` (a `suite.executors` judge) is made from
+    `config.executor` when not given, and closed at the end only then."""
     specs = discover(problems_dir)
     out.mkdir(parents=True, exist_ok=True)
     suite_run = None
@@ -54,7 +82,15 @@ def run_suite(
                 "judge": judge_config.model_dump(mode="json"),
             },
         )
-    rows: list[dict[str, Any]] = []
+    owned = executor is None and config.executor != "local"
+    if owned:  # one cluster connection for every session of the suite
+        from kernelwright.suite.executors import make_judge_fn
+
+        executor = make_judge_fn(config.executor, config.ray_address)
+    shared: Any = _SerialStore(store) if store is not None and problem_jobs > 1 else store
+    rows: list[dict[str, Any]] = [{} for _ in specs]
+    running: dict[str, str] = {}
+    lock = threading.Lock()
     progress = Progress(
         TextColumn("[bold]optimizing"),
         BarColumn(),
@@ -66,7 +102,18 @@ def run_suite(
     )
     with progress:
         task = progress.add_task("", total=len(specs))
-        for spec in specs:
+
+        def show(pid: str, text: str | None, advance: int = 0) -> None:
+            with lock:  # one line for every problem in flight
+                if text is None:
+                    running.pop(pid, None)
+                else:
+                    running[pid] = text
+                line = "; ".join(f"{p}: {t}" for p, t in running.items())
+            progress.update(task, advance=advance, description=redact(line))
+
+        def one(index: int) -> None:
+            spec = specs[index]
             per = {}
             if config.record:
                 per["record"] = str(Path(config.record) / _slug(spec.id))
@@ -76,24 +123,46 @@ def run_suite(
 
             def listener(kind: str, payload: Any, pid: str = spec.id) -> None:
                 if kind == "round":
-                    progress.update(task, description=f"{pid}: round {payload}")
+                    show(pid, f"round {payload}")
                 elif kind == "attempt" and isinstance(payload, Attempt):
-                    progress.update(
-                        task, description=redact(f"{pid}: round {payload.turn} -> {payload.outcome}")
-                    )
+                    show(pid, f"round {payload.turn} -> {payload.outcome}")
 
-            progress.update(task, description=f"{spec.id}: starting")
+            show(spec.id, "starting")
             try:
                 session = Session(
-                    spec.path, out / _slug(spec.id), cfg, judge_config, store, listener=listener
+                    spec.path,
+                    out / _slug(spec.id),
+                    cfg,
+                    judge_config,
+                    shared,
+                    listener=listener,
+                    executor=executor,
                 )
                 result = session.run()
-                rows.append({"problem": spec.id, "summary": result.summary, "out": str(out / _slug(spec.id))})
+                rows[index] = {
+                    "problem": spec.id,
+                    "summary": result.summary,
+                    "out": str(out / _slug(spec.id)),
+                }
                 status = result.summary["status"]
             except KernelwrightError as exc:
-                rows.append({"problem": spec.id, "error": redact(str(exc))})
+                rows[index] = {"problem": spec.id, "error": redact(str(exc))}
                 status = "error"
-            progress.update(task, advance=1, description=f"{spec.id}: {status}")
+            show(spec.id, None, advance=1)
+            progress.console.print(redact(f"{spec.id}: {status}"))
+
+        try:
+            if problem_jobs <= 1 or len(specs) <= 1:
+                for i in range(len(specs)):
+                    one(i)
+            else:
+                with ThreadPoolExecutor(max_workers=problem_jobs, thread_name_prefix="kw-problem") as pool:
+                    for f in [pool.submit(one, i) for i in range(len(specs))]:
+                        f.result()
+        finally:
+            close = getattr(executor, "close", None)
+            if owned and close is not None:
+                close()
     summary = summarize(rows)
     body = redact_obj(
         {

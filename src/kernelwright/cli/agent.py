@@ -70,7 +70,29 @@ TargetOpt = Annotated[
 ]
 PatienceOpt = Annotated[int | None, Opt("--patience", help="Rounds without improvement before stopping (3)")]
 TempOpt = Annotated[float | None, Opt("--temperature", help="Sampling temperature (server default if unset)")]
-OutTokOpt = Annotated[int | None, Opt("--max-output-tokens", help="Reply length limit per request (8192)")]
+OutTokOpt = Annotated[
+    int | None, Opt("--max-output-tokens", help="Reply length limit per request, thinking included (32768)")
+]
+EffortOpt = Annotated[
+    str | None,
+    Opt("--reasoning-effort", help="OpenAI-protocol reasoning models: minimal | low | medium | high"),
+]
+ThinkOpt = Annotated[
+    int | None, Opt("--thinking-budget", help="Anthropic extended thinking: budget in tokens (>= 1024)")
+]
+SameOpt = Annotated[
+    bool,
+    Opt(
+        "--allow-same-problem",
+        help="Let the knowledge base retrieve kernels accepted for this very problem (off: they leak the answer)",
+    ),
+]
+ExecutorOpt = Annotated[
+    str | None, Opt("--executor", help="Where candidates are judged: local (default) | ray, as `suite run`")
+]
+RayAddressOpt = Annotated[
+    str | None, Opt("--ray-address", help="Ray cluster for --executor ray (default: start a local one)")
+]
 RetriesOpt = Annotated[int | None, Opt("--max-retries", help="Retries on 429/5xx/timeouts (5)")]
 DelayOpt = Annotated[float | None, Opt("--retry-delay", help="First back-off delay in seconds (1.0)")]
 PriceInOpt = Annotated[
@@ -116,6 +138,8 @@ def optimize(
     patience: PatienceOpt = None,
     temperature: TempOpt = None,
     max_output_tokens: OutTokOpt = None,
+    reasoning_effort: EffortOpt = None,
+    thinking_budget: ThinkOpt = None,
     max_retries: RetriesOpt = None,
     retry_delay: DelayOpt = None,
     price_in: PriceInOpt = None,
@@ -124,7 +148,10 @@ def optimize(
     replay: ReplayOpt = None,
     no_stream: NoStreamOpt = False,
     knowledge: KnowOpt = None,
+    allow_same_problem: SameOpt = False,
     judge_jobs: JobsOpt = None,
+    executor: ExecutorOpt = None,
+    ray_address: RayAddressOpt = None,
     seeds: SeedsOpt = None,
     fuzz: FuzzOpt = None,
     device: DeviceOpt = None,
@@ -172,6 +199,8 @@ def optimize(
                 "patience": patience,
                 "temperature": temperature,
                 "max_output_tokens": max_output_tokens,
+                "reasoning_effort": reasoning_effort,
+                "thinking_budget": thinking_budget,
                 "max_retries": max_retries,
                 "retry_base_delay": retry_delay,
                 "price_in": price_in,
@@ -180,7 +209,10 @@ def optimize(
                 "replay": replay,
                 "stream": False if no_stream else None,
                 "knowledge": knowledge,
+                "allow_same_problem": allow_same_problem or None,
                 "judge_jobs": judge_jobs,
+                "executor": executor,
+                "ray_address": ray_address,
             },
         )
         store = open_store(no_store, db)
@@ -220,6 +252,8 @@ def optimize_suite(
     patience: PatienceOpt = None,
     temperature: TempOpt = None,
     max_output_tokens: OutTokOpt = None,
+    reasoning_effort: EffortOpt = None,
+    thinking_budget: ThinkOpt = None,
     max_retries: RetriesOpt = None,
     retry_delay: DelayOpt = None,
     price_in: PriceInOpt = None,
@@ -228,7 +262,10 @@ def optimize_suite(
     replay: ReplayOpt = None,
     no_stream: NoStreamOpt = False,
     knowledge: KnowOpt = None,
+    allow_same_problem: SameOpt = False,
     judge_jobs: JobsOpt = None,
+    executor: ExecutorOpt = None,
+    ray_address: RayAddressOpt = None,
     seeds: SeedsOpt = None,
     fuzz: FuzzOpt = None,
     device: DeviceOpt = None,
@@ -237,6 +274,9 @@ def optimize_suite(
     db: DbOpt = None,
     as_json: JsonOpt = False,
     allow_weak_sandbox: WeakSandboxOpt = False,
+    problem_jobs: Annotated[
+        int, Opt("--problem-jobs", min=1, help="Problems optimised at once (default 1)")
+    ] = 1,
 ) -> None:
     """Run `optimize` on every problem of a folder; print a fast_p table and the failure taxonomy.
 
@@ -270,6 +310,8 @@ def optimize_suite(
                 "patience": patience,
                 "temperature": temperature,
                 "max_output_tokens": max_output_tokens,
+                "reasoning_effort": reasoning_effort,
+                "thinking_budget": thinking_budget,
                 "max_retries": max_retries,
                 "retry_base_delay": retry_delay,
                 "price_in": price_in,
@@ -278,13 +320,18 @@ def optimize_suite(
                 "replay": replay,
                 "stream": False if no_stream else None,
                 "knowledge": knowledge,
+                "allow_same_problem": allow_same_problem or None,
                 "judge_jobs": judge_jobs,
+                "executor": executor,
+                "ray_address": ray_address,
             },
         )
         if not problems_dir.is_dir():
             raise BadInput(f"problems directory not found: {problems_dir}")
         store = open_store(no_store, db)
-        rows, summary = run_suite(problems_dir, out, agent_cfg, judge_cfg, store, console(stderr=True))
+        rows, summary = run_suite(
+            problems_dir, out, agent_cfg, judge_cfg, store, console(stderr=True), problem_jobs=problem_jobs
+        )
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     if as_json:

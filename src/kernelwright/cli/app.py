@@ -100,9 +100,9 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from kernelwright.cli import agent, demo, integrations, report, store, suite, verify
+    from kernelwright.cli import agent, demo, integrations, repro, report, skills, store, suite, verify
 
-    for group in (verify, suite, demo, report, agent, integrations, store):
+    for group in (verify, suite, demo, report, agent, integrations, store, repro, skills):
         group.mount(app)
 
 

@@ -24,6 +24,14 @@ def demo(
         "recordings/relu-demo"
     ),
     no_store: Annotated[bool, typer.Option("--no-store")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Record into this store (default: a throwaway store deleted at exit, so the demo's "
+            "verdicts never reach the knowledge base of real runs)",
+        ),
+    ] = None,
 ) -> None:
     """The README demo: judge the examples here, store the verdicts, replay a recorded agent session."""
     import subprocess
@@ -36,7 +44,14 @@ def demo(
         raise fail(f"examples folder not found: {examples} (run from the repository root)")
     problem = bundled_dir() / "level1" / "relu.py"
     try:
-        store = open_store_or_spool(no_store, None)
+        throwaway = None if db or no_store else tempfile.mkdtemp(prefix="kw-demo-store-")
+        if throwaway is not None:
+            import atexit
+            import shutil
+
+            atexit.register(shutil.rmtree, throwaway, True)
+        db = db or (f"sqlite:///{throwaway}/demo.db" if throwaway else None)
+        store = open_store_or_spool(no_store, db)
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     cfg = JudgeConfig()
@@ -59,7 +74,8 @@ def demo(
     if isinstance(store, UnavailableStore):
         out.print(f"[yellow]the store {store.url} was unavailable ({store.error}): verdicts spooled[/]")
     elif store is not None:
-        out.print(f"[dim]verdicts signed and stored in {store.url}; see `kernelwright kb list`[/]")
+        where = "a throwaway store (deleted at exit; --db URL keeps them)" if throwaway else store.url
+        out.print(f"[dim]verdicts signed and stored in {where}[/]")
     if recording.is_dir():
         out.print(
             f"\n[bold]2. Replaying the recorded agent session {recording}[/] "
@@ -78,7 +94,7 @@ def demo(
                 str(recording),
                 "--out",
                 tmp,
-            ] + (["--no-store"] if no_store else [])
+            ] + (["--no-store"] if no_store or db is None else ["--db", db])
             code = subprocess.run(cmd).returncode
             summary = Path(tmp) / "summary.json"
             if summary.exists():

@@ -18,9 +18,11 @@ from kernelwright.errors import KernelwrightError
 
 
 def mcp_command() -> None:
-    """Serve the judge to coding agents over MCP (stdio): verify, bench, problem_info, list_suite, knowledge_search.
+    """Serve the judge to coding agents over MCP (stdio): verify, bench, guard, reproduce, profile,
+    problem_info, list_suite, knowledge_search; problems and docs as resources.
 
-    Register it with your agent, e.g. `claude mcp add kernelwright -- kernelwright mcp`.
+    Register it with your agent, e.g. `claude mcp add kernelwright -- kernelwright mcp`
+    (`python -m kernelwright.integrations.mcp_server` starts faster; `kernelwright skills install` prints it).
     """
     try:
         from kernelwright.integrations.mcp_server import serve

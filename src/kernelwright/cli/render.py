@@ -8,6 +8,8 @@ from rich.table import Table
 from kernelwright.verdict import Verdict
 
 STYLE = {"accepted": "bold green", "rejected": "bold red", "skipped": "yellow"}
+# Verdicts whose candidate stopped before its outputs were compared: their error figures are zeros.
+NOT_COMPARED = frozenset({"crash-or-timeout", "compile-error", "needs-cuda"})
 
 
 def _speed(v: Verdict) -> tuple[str, str, str]:
@@ -31,9 +33,13 @@ def verdict_table(v: Verdict) -> Table:
             f"{c.trials} benchmark-size seeds, {c.fuzz_cases} fuzz cases, repeat "
             f"{'yes' if c.repeat_checked else 'no'}, {c.timed_calls_checked} timed calls",
         )
-        table.add_row(
-            "error", f"max abs {c.max_abs_err:.3g}, max rel {c.max_rel_err:.3g}, rel-RMS {c.rel_rms_err:.3g}"
-        )
+        if v.category in NOT_COMPARED:  # zeros here would read as a perfect kernel
+            table.add_row("error", f"[dim]no error figures: outputs were not all compared ({v.category})[/]")
+        else:
+            table.add_row(
+                "error",
+                f"max abs {c.max_abs_err:.3g}, max rel {c.max_rel_err:.3g}, rel-RMS {c.rel_rms_err:.3g}",
+            )
         if c.ablation:
             table.add_row("ablation", f"{c.ablation} ({c.custom_launches} custom launches per forward)")
         for note in c.notes:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from kernelwright.cli.common import build_config, fail, input_file, judge_and_record, open_store_or_spool
+from kernelwright.cli.progress import JUDGE_PHASES, spinner
 from kernelwright.cli.render import console, verdict_table
 from kernelwright.errors import KernelwrightError
 
@@ -47,7 +48,8 @@ def verify(
         )
         input_file(problem, "problem")
         input_file(candidate, "candidate")
-        verdict, body = judge_and_record(problem, candidate, cfg, open_store_or_spool(no_store, db))
+        with spinner(f"judging {candidate.name}", JUDGE_PHASES):
+            verdict, body = judge_and_record(problem, candidate, cfg, open_store_or_spool(no_store, db))
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     if as_json:

@@ -2,13 +2,15 @@
 
 ``KnowledgeBase(store).retrieve(problem_path, k, environment, reverify)`` ranks accepted records by
 operator signature (aten ops of the traced reference, :mod:`.trace`) and source similarity
-(:mod:`.similarity`); ``add_lesson``/``lessons`` keep per-op-family advice. Tracing runs in a
+(:mod:`.similarity`); ``add_lesson``/``lessons`` keep per-op-family advice, and
+:func:`performance_lesson` says what made an accepted kernel faster than its parent. Tracing runs in a
 subprocess: ``python -m kernelwright.knowledge trace PROBLEM [...]`` prints one JSON line per file.
 """
 
 from __future__ import annotations
 
-from kernelwright.knowledge.base import KnowledgeBase, KnowledgeEntry, Lesson, env_key
+from kernelwright.knowledge.base import DEFAULT_MIN_SCORE, KnowledgeBase, KnowledgeEntry, Lesson, env_key
+from kernelwright.knowledge.lessons import performance_lesson
 from kernelwright.knowledge.similarity import tfidf_cosines, weighted_jaccard
 from kernelwright.knowledge.trace import (
     UNKNOWN_FAMILY,
@@ -20,6 +22,7 @@ from kernelwright.knowledge.trace import (
 )
 
 __all__ = [
+    "DEFAULT_MIN_SCORE",
     "UNKNOWN_FAMILY",
     "KnowledgeBase",
     "KnowledgeEntry",
@@ -28,6 +31,7 @@ __all__ = [
     "TraceError",
     "env_key",
     "families_of",
+    "performance_lesson",
     "tfidf_cosines",
     "trace_many",
     "trace_problem",

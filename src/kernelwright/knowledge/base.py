@@ -29,6 +29,9 @@ from kernelwright.store.sources import sha256_text
 from kernelwright.verdict import Environment, Verdict
 
 ENV_KEYS = ("device", "interpreter", "torch", "triton", "cuda", "driver")  # what makes a re-verify necessary
+# Below this score a "similar" problem shares little more than boilerplate (imports, `class Model`):
+# its kernel costs prompt tokens and teaches nothing. The agent and the MCP server use it by default.
+DEFAULT_MIN_SCORE = 0.3
 
 
 @dataclass
@@ -141,8 +144,16 @@ class KnowledgeBase:
         environment: Environment | None = None,
         reverify: Callable[[str, str], Verdict] | None = None,
         max_reverify: int | None = None,
+        *,
+        exclude_same_problem: bool = False,
+        min_score: float = 0.0,
     ) -> list[KnowledgeEntry]:
         """Up to ``k`` accepted kernels for the problems most similar to ``problem_path``, best first.
+
+        ``exclude_same_problem``: leave out kernels accepted for this very problem (same source hash).
+        An optimisation or evaluation run sets it, or the prompt would hand the model its own answer.
+        ``min_score``: leave out problems scoring below it. ``environment``: the machine the caller
+        judges on; entries verified elsewhere are flagged ``needs_reverify`` (None: nothing is).
 
         When ``reverify`` is given, entries that ``needs_reverify`` are judged again with
         ``reverify(problem_path, kernel_source)`` -- the path of the entry's own problem (the query file
@@ -180,6 +191,8 @@ class KnowledgeBase:
         for sha, cos in zip(shas, cosines, strict=True):
             sig = sigs[sha]
             if sha == query_sha:
+                if exclude_same_problem:
+                    continue
                 score = 1.0
             elif query_sig.ops and sig.ops:
                 same = query_sig.family == sig.family != UNKNOWN_FAMILY
@@ -193,7 +206,7 @@ class KnowledgeBase:
         budget = 2 * k if max_reverify is None else max_reverify
         out: list[KnowledgeEntry] = []
         for score, sha, sig in scored:
-            if len(out) >= k:
+            if len(out) >= k or score < min_score:
                 break
             kernels = sorted(
                 by_problem[sha],
@@ -274,4 +287,4 @@ class KnowledgeBase:
         return [Lesson(**row) for row in self.store.lessons(op_families, limit)]
 
 
-__all__ = ["KnowledgeBase", "KnowledgeEntry", "Lesson", "TraceError"]
+__all__ = ["DEFAULT_MIN_SCORE", "KnowledgeBase", "KnowledgeEntry", "Lesson", "TraceError"]

@@ -291,7 +291,9 @@ def render_html(doc: dict[str, Any], with_charts: bool = True) -> str:
     chart_note = ""
     if with_charts:
         figures, chart_note = charts.all_charts(doc)
-    shown: dict[str, str | None] = {name: figures.get(name) for name in ("speedup", "roofline", "timing")}
+    shown: dict[str, str | None] = {
+        name: figures.get(name) for name in ("speedup", "roofline", "timing", "timing_judge")
+    }
     template_text = (resources.files("kernelwright.report") / "templates" / "report.html.j2").read_text(
         encoding="utf-8"
     )

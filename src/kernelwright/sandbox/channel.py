@@ -1,7 +1,10 @@
 """Framed, authenticated messages between the parent and a worker over inherited pipes.
 
-Frame: 4-byte big-endian header length, 8-byte payload length, 32-byte HMAC-SHA256, header (a
-marshal-encoded dict), payload bytes. The key is sent by the parent on the control pipe before any
+Frame: 4-byte big-endian header length, 8-byte payload length, a 32-byte HMAC-SHA256 over the
+lengths and the header, a 32-byte HMAC-SHA256 over header and payload, the header (a marshal-encoded
+dict), payload bytes. The reader checks the first MAC before it reads a byte of the payload: a
+candidate that finds the result descriptor cannot make the judge buffer gigabytes of garbage (the
+red team's 1 GiB unauthenticated frame cost the judge 3.4 GB of memory before this). The key is sent by the parent on the control pipe before any
 candidate code is imported, so bytes a candidate writes to a descriptor it finds cannot pass as a
 result (THREATS #3): a forged or garbled frame fails authentication and the parent calls it tampering.
 
@@ -28,7 +31,8 @@ from typing import Any
 
 from kernelwright.errors import KernelwrightError, WorkerProtocolError
 
-_PREFIX = struct.Struct(">IQ32s")
+_PREFIX = struct.Struct(">IQ32s32s")
+_LENGTHS = struct.Struct(">IQ")
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 1 << 34
 
@@ -45,6 +49,10 @@ def _mac(key: bytes, header: bytes, payload: bytes) -> bytes:
     return hmac_digest(key, header + b"\0" + payload, "sha256")
 
 
+def _head_mac(key: bytes, hlen: int, plen: int, header: bytes) -> bytes:
+    return hmac_digest(key, b"head\0" + _LENGTHS.pack(hlen, plen) + header, "sha256")
+
+
 class Channel:
     def __init__(self, read_fd: int | None, write_fd: int | None, key: bytes = b""):
         self.read_fd = read_fd
@@ -56,13 +64,15 @@ class Channel:
         self._digest = hmac_digest
         self._write = os.write
         self._pack = _PREFIX.pack
+        self._lengths = _LENGTHS.pack
 
     # -- writing ---------------------------------------------------------------------------------
     def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
         assert self.write_fd is not None
         header = self._dumps({"kind": kind, **fields})
+        head = self._digest(self.key, b"head\0" + self._lengths(len(header), len(payload)) + header, "sha256")
         mac = self._digest(self.key, header + b"\0" + payload, "sha256")
-        frame = self._pack(len(header), len(payload), mac) + header + payload
+        frame = self._pack(len(header), len(payload), head, mac) + header + payload
         view = memoryview(frame)
         while view:
             n = self._write(self.write_fd, view)
@@ -87,12 +97,15 @@ class Channel:
 
     def recv(self, deadline: float | None = None) -> tuple[dict[str, Any], bytes]:
         self._fill(_PREFIX.size, deadline)
-        hlen, plen, mac = _PREFIX.unpack(bytes(self._buf[: _PREFIX.size]))
+        hlen, plen, head, mac = _PREFIX.unpack(bytes(self._buf[: _PREFIX.size]))
         if hlen > MAX_HEADER or plen > MAX_PAYLOAD:
             raise WorkerProtocolError(f"frame sizes out of range (header {hlen}, payload {plen})")
+        self._fill(_PREFIX.size + hlen, deadline)
+        header = bytes(self._buf[_PREFIX.size : _PREFIX.size + hlen])
+        if not hmac.compare_digest(head, _head_mac(self.key, hlen, plen, header)):
+            raise WorkerProtocolError("a message header on the result channel failed authentication")
         total = _PREFIX.size + hlen + plen
         self._fill(total, deadline)
-        header = bytes(self._buf[_PREFIX.size : _PREFIX.size + hlen])
         payload = bytes(self._buf[_PREFIX.size + hlen : total])
         del self._buf[:total]
         if not hmac.compare_digest(mac, _mac(self.key, header, payload)):

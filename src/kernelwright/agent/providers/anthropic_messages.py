@@ -53,7 +53,11 @@ class AnthropicMessages:
         }
         if system:
             kwargs["system"] = system
-        if self.settings.temperature is not None:
+        if self.settings.thinking_budget:
+            # Extended thinking: the budget counts against max_tokens, and the API refuses a
+            # temperature other than 1 with it, so the temperature is left to the server then.
+            kwargs["thinking"] = {"type": "enabled", "budget_tokens": self.settings.thinking_budget}
+        elif self.settings.temperature is not None:
             kwargs["temperature"] = self.settings.temperature
         return kwargs
 

@@ -58,7 +58,9 @@ class ProviderSettings:
     model: str
     base_url: str | None = None
     temperature: float | None = None
-    max_output_tokens: int = 8192
+    max_output_tokens: int = 32768
+    reasoning_effort: str | None = None  # OpenAI: "minimal" | "low" | "medium" | "high"
+    thinking_budget: int | None = None  # Anthropic extended thinking: budget_tokens
     request_timeout: float = 600.0
     stream: bool = True
     max_retries: int = 5

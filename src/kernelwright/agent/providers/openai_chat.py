@@ -47,6 +47,9 @@ class OpenAIChat:
         kwargs[limit_key] = self.settings.max_output_tokens
         if self.settings.temperature is not None:
             kwargs["temperature"] = self.settings.temperature
+        if self.settings.reasoning_effort:
+            # Chat completions' own parameter; vLLM and SGLang pass it to models that honour it.
+            kwargs["reasoning_effort"] = self.settings.reasoning_effort
         return kwargs
 
     def complete(self, messages: list[Message], *, request_id: str) -> Completion:

@@ -1,0 +1,34 @@
+"""The work is done in NumPy, invisible to the op trace; a Triton copy kernel only moves the answer
+(THREATS #6, #25: "hides ops from the trace").
+
+forward converts the input to a NumPy array, computes `np.maximum(a, 0)` there, and a Triton kernel
+copies that result into the output buffer. The TorchDispatchMode op log sees no compute op at all (so
+even `--strict` has nothing to name), the launch ledger sees a custom launch every call, and the
+ablation (launch skipped) leaves the NaN-poisoned output, so the output changes. The kernel does no
+arithmetic of the problem: this is PyTorch-side passthrough by another library and should be
+rejected as reference passthrough.
+"""
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=compute done through NumPy (x.numpy(), np.maximum, torch.from_numpy) raises no aten op in the strict/op-log TorchDispatchMode and a copy kernel satisfies the ablation, so a kernel that does none of the problem's arithmetic is accepted (also under --strict)
+
+import numpy as np
+import torch
+import triton
+import triton.language as tl
+from torch import nn
+
+
+@triton.jit
+def copy_kernel(src_ptr, dst_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    tl.store(dst_ptr + offs, tl.load(src_ptr + offs, mask=mask), mask=mask)
+
+
+class ModelNew(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = x.detach().contiguous().cpu().numpy()
+        r = torch.from_numpy(np.ascontiguousarray(np.maximum(a, 0.0))).to(x.device)
+        y = torch.empty_like(x)
+        n = x.numel()
+        copy_kernel[(triton.cdiv(n, 1024),)](r, y, n, BLOCK=1024)
+        return y
