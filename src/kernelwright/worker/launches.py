@@ -31,10 +31,14 @@ class LaunchLedger:
         # While set (one untimed call, kernel_share.py), every custom launch is bracketed: bracket()
         # records a CUDA event on the launch's stream and returns what records the closing one.
         self.bracket: Any = None
-        # While set (correctness calls on a GPU), called before every custom launch: it delays a launch
+        # While set, called before every custom launch. Correctness calls on a GPU: it delays a launch
         # bound for a stream other than the judge's, so an unjoined side stream loses its race with
-        # the stream-ordered output snapshot every time instead of by chance (THREATS #1).
+        # the stream-ordered output snapshot every time instead of by chance (THREATS #1). Timed calls:
+        # it notes that stream, which the clock joins into the judge's before the end event.
         self.before_launch: Any = None
+        # Set once the candidate loads native code (load_inline/load): its kernels may go to streams the
+        # ledger cannot see, so timed calls synchronise the device before their end event (clock.py).
+        self.native = False
 
     def reset(self) -> None:
         self.counts.clear()
@@ -110,6 +114,7 @@ class LaunchLedger:
         ledger = self
 
         def loader(*args: Any, **kwargs: Any) -> Any:
+            ledger.native = True
             return _ExtensionProxy(original(*args, **kwargs), ledger)
 
         loader._kw_wrapped = True  # type: ignore[attr-defined]
