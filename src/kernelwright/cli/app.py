@@ -100,7 +100,7 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from kernelwright.cli import agent, demo, integrations, repro, report, skills, store, suite, verify
+    from kernelwright.cli import agent, demo, integrations, report, repro, skills, store, suite, verify
 
     for group in (verify, suite, demo, report, agent, integrations, store, repro, skills):
         group.mount(app)
