@@ -117,6 +117,9 @@ PATH_COMMANDS: dict[str, Callable[[Path, Path], list[Any]]] = {
     "verify-db": lambda p, tmp: ["verify", RELU, GOOD, "--db", f"sqlite:///{p}"],
     "suite-db": lambda p, tmp: ["suite", "run", RELU.parent, "--candidates", tmp, "--db", f"sqlite:///{p}"],
     "demo-examples": lambda p, tmp: ["demo", "--examples", p, "--no-store"],
+    "repro-problem": lambda p, tmp: ["repro", p, GOOD, "--case", "fuzz:0"],
+    "repro-candidate": lambda p, tmp: ["repro", RELU, p, "--case", "fuzz:0"],
+    "skills-project": lambda p, tmp: ["skills", "install", "--claude", "--project", p],
 }
 # (command, kind) pairs whose input is valid, or not a path the command reads as a file.
 VALID = {
@@ -128,9 +131,11 @@ VALID = {
     ("suite-db", "missing"),
     ("kb-search-like", "empty"),  # an empty problem file is simply like nothing
     ("kb-search-like", "malformed"),
+    ("repro-candidate", "empty"),  # a bad candidate: repro runs it and reports what went wrong
+    ("repro-candidate", "malformed"),
 }
 # Folders: a file in their place is the bad input; a directory is the valid kind.
-FOLDER_COMMANDS = {"suite-problems", "suite-candidates", "optimize-suite", "demo-examples"}
+FOLDER_COMMANDS = {"suite-problems", "suite-candidates", "optimize-suite", "demo-examples", "skills-project"}
 
 
 @pytest.mark.parametrize("kind", PATH_KINDS)
@@ -230,6 +235,9 @@ OPTIONS: dict[str, list[Any]] = {
     "key trust empty": ["key", "trust", ""],
     "report (nothing)": ["report"],
     "mcp --no-such-flag": ["mcp", "--no-such-flag"],
+    "repro --case bogus": ["repro", RELU, GOOD, "--case", "bogus"],
+    "repro (no --case)": ["repro", RELU, GOOD],
+    "skills install (no target)": ["skills", "install"],
     "no such command": ["no-such-command"],
 }
 
