@@ -66,27 +66,50 @@ class Correctness(BaseModel):
     rel_rms_err: float = 0.0
     repeat_checked: bool = False
     timed_calls_checked: int = 0
-    ablation: str | None = None  # "output-changed" | "output-unchanged" | "no-custom-kernel" | None
+    # "output-changed" | "output-unchanged" | "raised" | "no-custom-kernel" | None
+    ablation: str | None = None
     custom_launches: int = 0
     notes: list[str] = Field(default_factory=list)
 
 
 class Timing(BaseModel):
+    """GPU timing (DESIGN "Honest timing", judge/timing.py). `candidate_ms`, `eager_ms` and `compiled_ms`
+    are kernel times: device time between CUDA events, without the host's launch overhead (they agree
+    with triton.testing.do_bench); speedups and the roofline use them. `host_overhead_ms` is the host
+    time the candidate's forward takes to enqueue its work, `total_ms` the two added. `clock` says
+    what made the numbers."""
+
     candidate_ms: float
     eager_ms: float
     compiled_ms: float | None
     speedup_vs_eager: float
     speedup_vs_compiled: float | None
     samples: int
-    spread: float  # (p80 - p20) / median of the candidate's samples
+    spread: float  # (Q3 - Q1) / median of the candidate's kernel-time samples
     candidate_p20_ms: float = 0.0
     candidate_p80_ms: float = 0.0
     eager_spread: float = 0.0
-    drift: float = 0.0  # |eager before - eager after| / eager before (A-B-A)
+    drift: float = 0.0  # |eager in the early rounds - eager in the late rounds| / early (A-B-A)
     floor_ms: float = 0.0  # roofline floor for this problem on this card
     roofline_fraction: float = 0.0  # floor_ms / candidate_ms
     custom_kernel_share: float | None = None  # share of device time spent in custom kernels
     host_wall_ms: float = 0.0  # parent-observed wall time per call, median
+    host_overhead_ms: float = 0.0  # host time per call to enqueue the candidate's forward, median
+    total_ms: float = 0.0  # candidate_ms + host_overhead_ms
+    eager_total_ms: float = 0.0
+    compiled_total_ms: float | None = None
+    clock: str = ""  # the method and clock behind the candidate's (and baselines') numbers
+    eager_clock: str | None = None  # only when the baselines were timed otherwise than the candidate
+    ci95: float | None = None  # half-width of the median's ~95% confidence interval, relative
+    covered: float = 0.0  # share of timed calls whose host enqueue the gate covered (kernel time: those)
+    rounds: int = 0  # interleaved reference/candidate rounds
+    sm_clock_mhz_start: int | None = None  # SM clock at the first and the last timed call (NVML)
+    sm_clock_mhz_end: int | None = None
+    timing_repeated: bool = False  # a wall-clock cross-check saw evidence and timing was repeated
+    # per call, parent clock: the candidate loop's cost beyond the reference's in the same rounds, and
+    # the reference loop's own cost (the exchange, fresh inputs, the snapshot, synchronise latency)
+    loop_unexplained_ms: float | None = None
+    ref_loop_ms: float | None = None
 
 
 class Environment(BaseModel):

@@ -9,7 +9,7 @@ second call it writes a correctly authenticated `done` frame itself. The parent 
 `done`: no further case, no ablation and no op log is ever checked, and session._finish does not ask
 whether every case, the ablation and the strict report arrived. One checked case, no proof of work.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=tampering threats=3,6,24 device=cpu layer=runtime xfail-reason=the channel key is reachable from candidate code via closure cells (os.environ._report -> report -> send -> send_raw -> res_send.__self__.key) and the parent accepts a `done` before every case/ablation/strict message arrived, so a forged early done ends the judgement after one checked case and the passthrough is accepted
+# kernelwright-expect: problem=level1/relu verdict=rejected category=tampering threats=3,6,24 device=cpu layer=runtime
 
 import hmac
 import marshal

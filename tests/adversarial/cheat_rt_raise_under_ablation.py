@@ -7,7 +7,7 @@ never used. If the sentinel is missing after the launch (the ablation skipped it
 The parent (session._check_ablation) treats `Ablation.raised` as "output-changed", so this passes
 the proof-of-work check although the kernel contributes nothing to the answer.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=an exception raised during the ablation run is scored ablation=output-changed (session._check_ablation: msg.raised), so a decoy kernel plus "raise if the decoy did not run" passes the proof-of-work check while torch.where does all the work
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import torch
 import triton

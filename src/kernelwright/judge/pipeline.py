@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kernelwright import environment
 from kernelwright.errors import BadInput, ProblemError, WorkerProtocolError
@@ -23,17 +23,40 @@ from kernelwright.judge.config import JudgeConfig
 from kernelwright.judge.record import Expected, RunRecord
 from kernelwright.judge.session import CandidateSession
 from kernelwright.judge.timing import TimingEvidence, assemble_timing
+from kernelwright.judge.workers import start_candidate, start_reference
 from kernelwright.problem import ProblemSpec, load_problem
 from kernelwright.sandbox.channel import load_tensors
-from kernelwright.sandbox.launch import Worker, WorkerDied, network_isolation, scrubbed_env
-from kernelwright.settings import cache_dir, cpu_input_budget
+from kernelwright.sandbox.jail import REQUIRED_LAYERS, probe
+from kernelwright.sandbox.launch import Worker, WorkerDied
+from kernelwright.settings import cache_dir, cpu_input_budget, trace_enabled
 from kernelwright.verdict import Category, Verdict, decide, sha256_text
-from kernelwright.worker.common import Case
+from kernelwright.worker.protocol import (
+    FROM_REFERENCE,
+    CandidateJob,
+    Case,
+    Ceilings,
+    CeilingsCmd,
+    Device,
+    DeviceName,
+    DeviceNameCmd,
+    ExpectedCmd,
+    ExpectedOutputs,
+    Message,
+    Meta,
+    MetaCmd,
+    ProblemRaised,
+    QuitCmd,
+    ReferenceJob,
+    TimingPlan,
+    post,
+)
+
+M = TypeVar("M", bound=Message)
 
 
 def _trace(what: str, started: float) -> None:
     """KERNELWRIGHT_TRACE=1 prints where a judgement spends its time (stderr)."""
-    if os.environ.get("KERNELWRIGHT_TRACE"):
+    if trace_enabled():
         sys.stderr.write(f"[kernelwright {time.monotonic() - started:7.2f} s] {what}\n")
 
 
@@ -66,9 +89,7 @@ def judge(
     spec = problem if isinstance(problem, ProblemSpec) else load_problem(problem, problem_id)
     cand_path, source = read_candidate(candidate)
     cuda = environment.cuda_available() if config.device == "auto" else config.device == "cuda"
-    layers = ["fresh-process", "audit-hook", "scrubbed-env", "private-dir", "memory-watchdog"]
-    if network_isolation():
-        layers.append("network-namespace")
+    layers: list[str] = []  # filled with the candidate worker's isolation layers (environment.sandbox)
     run = RunRecord()
 
     def finish(run: RunRecord, timing: Any = None) -> Verdict:
@@ -95,9 +116,42 @@ def judge(
             "CUDA C++ candidates (load_inline) need an NVIDIA GPU to build and run",
         )
         return finish(run)
+    if not _sandbox_ok(config, run, layers):
+        return finish(run)
     with tempfile.TemporaryDirectory(prefix="kw-judge-") as tmp:
-        timing = _judge_in(Path(tmp), spec, source, config, cuda, run, started)
+        timing = _judge_in(Path(tmp), spec, source, config, cuda, run, started, layers)
     return finish(run, timing)
+
+
+def _sandbox_ok(config: JudgeConfig, run: RunRecord, layers: list[str]) -> bool:
+    """False (a rejected verdict naming what is missing) when this host cannot jail the candidate fully.
+
+    A candidate is never run in a weaker sandbox than the design's unless the user said so
+    (`--allow-weak-sandbox`); then the verdict carries a soft note and `environment.sandbox` lists
+    exactly the layers that were in force (DESIGN "Isolation").
+    """
+    support = probe()
+    names = {layer.split(":", 1)[0] for layer in support.layers}
+    missing = [layer for layer in REQUIRED_LAYERS if layer not in names]
+    if not missing:
+        return True
+    why = "; ".join(f"{m}: {support.missing.get(m, 'unavailable')}" for m in missing)
+    if config.allow_weak_sandbox:
+        run.add(
+            "KW-W002",
+            None,
+            f"judged in a weaker sandbox (--allow-weak-sandbox): missing {why}",
+            severity="soft",
+        )
+        return True
+    layers.extend(support.layers)
+    run.add(
+        "KW-J002",
+        Category.SANDBOX,
+        f"this host cannot isolate the candidate fully (missing {why}); it was not run. Install "
+        "bubblewrap and allow user namespaces, or pass --allow-weak-sandbox to accept a weaker sandbox",
+    )
+    return False
 
 
 def _static_guard(source: str, run: RunRecord) -> bool:
@@ -111,42 +165,32 @@ def _static_guard(source: str, run: RunRecord) -> bool:
     return clean
 
 
-def _reference_caches(config: JudgeConfig, source: str) -> dict[str, str]:
-    """Persistent compile caches for the trusted reference worker (see JudgeConfig.reference_cache)."""
-    if not config.reference_cache or candidate_language(source) == "cuda":
-        return {}
-    root = cache_dir() / "reference"
-    caches = {"TORCHINDUCTOR_CACHE_DIR": root / "inductor", "TRITON_CACHE_DIR": root / "triton"}
-    for path in caches.values():
-        path.mkdir(parents=True, exist_ok=True)
-    return {k: str(v) for k, v in caches.items()}
-
-
 def _judge_in(
-    tmp: Path, spec: ProblemSpec, source: str, config: JudgeConfig, cuda: bool, run: RunRecord, started: float
+    tmp: Path,
+    spec: ProblemSpec,
+    source: str,
+    config: JudgeConfig,
+    cuda: bool,
+    run: RunRecord,
+    started: float,
+    layers: list[str],
 ) -> Any:
     private = tmp / "sandbox"
     private.mkdir()
     problem_copy = tmp / "problem.py"
     shutil.copyfile(spec.path, problem_copy)
     (private / "candidate.py").write_text(source, encoding="utf-8")
-    device = "cuda" if cuda else "cpu"
+    device: Device = "cuda" if cuda else "cpu"
     deadline = started + config.timeout
 
     def left() -> float:
         return max(1.0, deadline - time.monotonic())
 
-    ref = Worker(
-        "kernelwright.worker.reference",
-        env=scrubbed_env(tmp / "ref", cuda, _reference_caches(config, source)),
-        cwd=tmp,
-        log_path=tmp / "reference.log",
-        isolate_network=False,
-    )
+    ref = start_reference(tmp, problem_copy, spec.source, config, cuda, keep_caches=config.reference_cache)
     try:
-        ref.send("job", problem_path=str(problem_copy), device=device)
-        ref.send("cmd", op="meta")
-        meta = _ref_reply(ref, "meta", min(left(), config.compile_timeout + config.call_timeout), spec)
+        post(ref.send, ReferenceJob(problem_path=ref.path_inside(problem_copy), device=device))
+        post(ref.send, MetaCmd())
+        meta, _ = _ref_reply(ref, Meta, min(left(), config.compile_timeout + config.call_timeout), spec)
         _trace("reference ready", started)
         cases, notes = _plan_cases(meta, config, cuda)
         run.correctness.notes.extend(notes)
@@ -156,19 +200,19 @@ def _judge_in(
         expected += _expected(ref, tail, spec, min(left(), config.call_timeout * 2))
         cases = cases + tail
         for i, out in enumerate(expected[0].outputs if expected else []):
-            why = compare.degenerate(out, meta.get("tolerance"))
+            why = compare.degenerate(out, meta.tolerance)
             if why:
                 run.add("KW-W001", None, f"degenerate reference (output {i}): {why}", severity="soft")
-        timing_plan = _timing_plan(config, meta) if cuda and config.timing else None
+        native = candidate_language(source) == "cuda"
+        timing_plan = _timing_plan(config, native) if cuda and config.timing else None
         evidence = TimingEvidence(meta=meta, plan=timing_plan) if timing_plan else None
         if timing_plan and evidence:
             evidence.ceilings = _ceilings(ref, left(), spec)
             _trace("ceilings", started)
-            _timed_reference(ref, "eager", evidence, left(), spec)
-            _trace("eager timed", started)
-            if config.compile_baseline:
-                _timed_reference(ref, "compiled", evidence, left(), spec)
-        _trace("baselines done", started)
+            # The baselines are timed in rounds interleaved with the candidate's timed calls, driven
+            # from its first one (judge/timing.py): eager, then compiled, call by call.
+            evidence.ref, evidence.ref_timeout = ref, left
+            evidence.modes = ("eager", "compiled") if config.compile_baseline else ("eager",)
         _run_candidate(
             tmp,
             private,
@@ -183,12 +227,12 @@ def _judge_in(
             evidence,
             left,
             reuse_index,
+            layers,
         )
-        _trace("candidate done", started)
-        if evidence and evidence.series.get("candidate") and not run.hard():
-            _timed_reference(ref, "eager_after", evidence, left(), spec)
-        _trace("A-B-A eager done", started)
-        ref.send("cmd", op="quit")
+        if evidence is not None:
+            evidence.close_reference()  # a candidate that stopped mid-timing leaves it waiting
+        _trace("candidate and interleaved baselines done", started)
+        post(ref.send, QuitCmd())
     finally:
         ref.close(grace=2.0)
     if evidence and evidence.series.get("candidate") and not run.hard():
@@ -197,38 +241,44 @@ def _judge_in(
 
 
 def _expected(ref: Worker, cases: list[Case], spec: ProblemSpec, timeout: float) -> list[Expected]:
-    ref.send("cmd", op="expected", cases=[c.to_json() for c in cases])
+    post(ref.send, ExpectedCmd(cases=tuple(cases)))
     out = []
     for case in cases:
-        _, payload = _ref_reply(ref, "expected", timeout, spec, payload=True)
+        _, payload = _ref_reply(ref, ExpectedOutputs, timeout, spec)
         data = load_tensors(payload)
         out.append(Expected(case, data["outputs"], data["inputs"]))
     return out
 
 
-def _ref_reply(ref: Worker, kind: str, timeout: float, spec: ProblemSpec, payload: bool = False) -> Any:
+def _ref_reply(ref: Worker, want: type[M], timeout: float, spec: ProblemSpec) -> tuple[M, bytes]:
+    """The reference's reply of type `want` and its payload; ProblemError for anything else."""
+    kind = want.KIND.value
     try:
-        msg, data = ref.recv(timeout, f"running the reference ({kind})")
+        header, data = ref.recv(timeout, f"running the reference ({kind})")
     except WorkerDied as exc:
         last = exc.log_tail.strip().splitlines()[-1:] or [""]
         raise ProblemError(f"problem {spec.path}: the reference failed: {exc.reason}: {last[0]}") from exc
-    if msg["kind"] == "problem_error":
-        raise ProblemError(f"problem {spec.path}: the reference raised {msg['message'].splitlines()[0]}")
-    if msg["kind"] != kind:
-        raise ProblemError(f"problem {spec.path}: unexpected reference reply {msg['kind']}")
-    return (msg, data) if payload else msg
+    try:
+        msg = FROM_REFERENCE.decode(header)
+    except WorkerProtocolError as exc:
+        raise ProblemError(f"problem {spec.path}: the reference sent a bad {kind} reply: {exc}") from exc
+    if isinstance(msg, ProblemRaised):
+        raise ProblemError(f"problem {spec.path}: the reference raised {msg.message.splitlines()[0]}")
+    if not isinstance(msg, want):
+        raise ProblemError(f"problem {spec.path}: unexpected reference reply {msg.KIND.value}")
+    return msg, data
 
 
-def _plan_cases(meta: dict, config: JudgeConfig, cuda: bool) -> tuple[list[Case], list[str]]:
+def _plan_cases(meta: Meta, config: JudgeConfig, cuda: bool) -> tuple[list[Case], list[str]]:
     salt = secrets.randbelow(2**31)
     notes: list[str] = []
     seeds = config.seeds
-    fuzz = config.fuzz if meta.get("has_fuzz") else 0
-    if not meta.get("has_fuzz"):
+    fuzz = config.fuzz if meta.has_fuzz else 0
+    if not meta.has_fuzz:
         notes.append("the problem has no get_fuzz_inputs: checked at the benchmark shape only")
-    if not cuda and meta["numel"] > cpu_input_budget() and fuzz:
+    if not cuda and meta.numel > cpu_input_budget() and fuzz:
         notes.append(
-            f"benchmark-size inputs ({meta['numel']:,} elements) exceed the CPU interpreter budget "
+            f"benchmark-size inputs ({meta.numel:,} elements) exceed the CPU interpreter budget "
             f"({cpu_input_budget():,}): judged on {fuzz + seeds} fuzz cases instead"
         )
         fuzz, seeds = fuzz + seeds, 0
@@ -250,56 +300,43 @@ def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:
     return index, [big, Case(big.kind, big.seed, (big.salt + 1) % 2**31)]
 
 
-def _timing_plan(config: JudgeConfig, meta: dict) -> dict:
-    return {
-        "warmup": config.warmup_calls,
-        "calls": config.timed_calls,
-        "seed_base": secrets.randbelow(2**30),
-        "positions": config.sample_positions,
-        "full": config.full_check_numel,
-        "rng": secrets.randbelow(2**31),
-        "compile_mode": config.compile_mode,
-    }
+def _timing_plan(config: JudgeConfig, native: bool) -> TimingPlan:
+    from kernelwright.judge.timing import MAX_CALLS, RETRY_ROUNDS, ROUND_CALLS
 
-
-def _timed_reference(ref: Worker, who: str, ev: TimingEvidence, left: float, spec: ProblemSpec) -> None:
-    plan = ev.plan
-    ref.send(
-        "cmd",
-        op="time",
-        mode="compiled" if who == "compiled" else "eager",
-        warmup=plan["warmup"],
-        calls=plan["calls"],
-        seed_base=plan["seed_base"],
-        compile_mode=plan.get("compile_mode"),
+    return TimingPlan(
+        warmup=config.warmup_calls,
+        calls=config.timed_calls,
+        seed_base=secrets.randbelow(2**30),
+        positions=config.sample_positions,
+        full=config.full_check_numel,
+        rng=secrets.randbelow(2**31),
+        compile_mode=config.compile_mode,
+        native=native,
+        # the parent stops earlier (judge/timing.py); a repeat of the wall-clock check needs headroom
+        max_calls=max(config.timed_calls, MAX_CALLS) + RETRY_ROUNDS * ROUND_CALLS,
     )
-    try:
-        ev.exchange(ref, left, who)
-        msg, _ = ref.recv(left, f"timing {who}")
-    except (WorkerDied, RuntimeError) as exc:
-        raise ProblemError(f"problem {spec.path}: timing the reference ({who}) failed: {exc}") from exc
-    if msg["kind"] != "time_done":
-        raise ProblemError(
-            f"problem {spec.path}: timing the reference ({who}) failed: {msg.get('message', msg)}"
-        )
 
 
-def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> dict:
+def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> Ceilings:
     """Measured copy bandwidth and bf16 matmul rate of this card, cached per device name."""
     import json
 
-    from kernelwright.settings import cache_dir
-
-    ref.send("cmd", op="device_name")
-    name = _ref_reply(ref, "device_name", left, spec)["name"]
+    post(ref.send, DeviceNameCmd())
+    name = _ref_reply(ref, DeviceName, left, spec)[0].name
     path = cache_dir() / "ceilings.json"
     known = json.loads(path.read_text()) if path.exists() else {}
     if name not in known:
-        ref.send("cmd", op="ceilings")
-        msg = _ref_reply(ref, "ceilings", left, spec)
-        known[name] = {k: msg[k] for k in ("copy_bytes_per_s", "bf16_flops_per_s")}
+        post(ref.send, CeilingsCmd())
+        measured = _ref_reply(ref, Ceilings, left, spec)[0]
+        known[name] = {
+            "copy_bytes_per_s": measured.copy_bytes_per_s,
+            "bf16_flops_per_s": measured.bf16_flops_per_s,
+        }
         path.write_text(json.dumps(known, indent=1))
-    return known[name]
+    row = known[name]
+    return Ceilings(
+        copy_bytes_per_s=float(row["copy_bytes_per_s"]), bf16_flops_per_s=float(row["bf16_flops_per_s"])
+    )
 
 
 def _run_candidate(
@@ -310,46 +347,38 @@ def _run_candidate(
     cuda: bool,
     cases: list[Case],
     expected: list[Expected],
-    meta: dict,
+    meta: Meta,
     run: RunRecord,
-    timing_plan: dict | None,
+    timing_plan: TimingPlan | None,
     evidence: TimingEvidence | None,
     left: Any,
     reuse_index: int,
+    layers: list[str],
 ) -> None:
-    cand = Worker(
-        "kernelwright.worker.candidate",
-        env=scrubbed_env(private, cuda),
-        cwd=private,
-        log_path=tmp / "candidate.log",
-        isolate_network=True,
-        memory_limit_mb=config.memory_limit_mb,
-    )
-    tol = meta.get("tolerance")
-    session = CandidateSession(cand, run, cases, expected, tol, config)
-    session.ref_ops = list(meta.get("ref_ops") or [])
+    cand = start_candidate(tmp, private, problem_copy, config, cuda)
+    layers.extend(cand.layers)
+    candidate_inside = cand.path_inside(private / "candidate.py")
+    if evidence is not None:
+        evidence.candidate_pid = cand.proc.pid  # its run-queue delay says whether the host was busy
+    session = CandidateSession(cand, run, cases, expected, meta.tolerance, config)
+    session.ref_ops = list(meta.ref_ops)
     try:
-        cand.send(
-            "job",
-            problem_path=str(problem_copy),
-            candidate_path=str(private / "candidate.py"),
-            private_dir=str(private),
-            device="cuda" if cuda else "cpu",
-            cases=[c.to_json() for c in cases],
-            ablation_case=cases[reuse_index].to_json(),
-            strict=config.strict,
-            timing=timing_plan,
-            reuse_index=reuse_index,
+        post(
+            cand.send,
+            CandidateJob(
+                problem_path=cand.path_inside(problem_copy),
+                candidate_path=candidate_inside,
+                private_dir=os.path.dirname(candidate_inside),
+                device="cuda" if cuda else "cpu",
+                cases=tuple(cases),
+                ablation_case=cases[reuse_index],
+                strict=config.strict,
+                timing=timing_plan.loop if timing_plan else None,  # the secret positions seed stays here
+                reuse_index=reuse_index,
+            ),
         )
         session.drive(left, timing_plan, evidence)
     except WorkerDied as exc:
         run.add("KW-X001", Category.CRASH_OR_TIMEOUT, exc.reason, exc.log_tail)
-    except WorkerProtocolError as exc:
-        run.add(
-            "KW-T002",
-            Category.TAMPERING,
-            f"the result channel was forged or corrupted: {exc}",
-            cand.log_tail(),
-        )
     finally:
         cand.close(grace=2.0)

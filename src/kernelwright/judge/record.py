@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kernelwright.judge import codes
 from kernelwright.verdict import Category, Correctness, Reason, Severity
-from kernelwright.worker.common import Case
+from kernelwright.worker.protocol import Case
 
 # Codes reported once per verdict: the first case shows it; repeating it per case adds nothing.
 ONCE = frozenset({"KW-P002", "KW-O002", "KW-R106", "KW-O004", "KW-T001", "KW-X003"})
@@ -35,7 +36,19 @@ class RunRecord:
         evidence: str = "",
         severity: Severity = "hard",
     ) -> None:
+        """Record one reason. `code` must have a row in judge/codes.py or the guard's table."""
         cat = category.value if isinstance(category, Category) else category
+        # A code without a row, or used under another category or severity than its row says, is a
+        # programming error: fail loudly rather than sign an undocumented reason into a verdict.
+        # Codes the candidate worker reports are checked before they get here (session.py).
+        row = codes.RUNTIME.get(code)
+        if row is not None:
+            if (row.category, row.severity) != (cat, severity):
+                raise ValueError(
+                    f"{code} is {row.category}/{row.severity} in judge/codes.py, not {cat}/{severity}"
+                )
+        elif code not in codes.guard_codes():
+            raise ValueError(f"reason code {code!r} is in neither judge/codes.py nor the guard's table")
         if any(r.code == code and (r.message == message or code in ONCE) for r in self.reasons):
             return
         self.reasons.append(

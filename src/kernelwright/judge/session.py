@@ -8,13 +8,34 @@ and hands timed calls to the timing evidence, which checks every one of them too
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from kernelwright.judge import compare
+from kernelwright.errors import WorkerProtocolError
+from kernelwright.judge import codes, compare
 from kernelwright.judge.record import Expected, RunRecord
 from kernelwright.sandbox.channel import load_tensors
 from kernelwright.verdict import Category
-from kernelwright.worker.common import Case
+from kernelwright.worker.protocol import (
+    FROM_CANDIDATE,
+    Ablation,
+    BadOutput,
+    Built,
+    Case,
+    CaseResult,
+    Contract,
+    Done,
+    Kind,
+    Raised,
+    Ready,
+    Share,
+    Starting,
+    Strict,
+    Tampered,
+    Timed,
+    TimingPlan,
+    Values,
+    Violation,
+)
 
 if TYPE_CHECKING:
     from kernelwright.judge.config import JudgeConfig
@@ -24,12 +45,15 @@ if TYPE_CHECKING:
 COMPILE_ERROR_MODULES = ("triton.compiler", "triton.language", "torch.utils.cpp_extension")
 COMPILE_ERROR_TYPES = ("CompilationError", "CompileTimeAssertionFailure", "UnsupportedLanguageConstruct")
 
+# A handler gets the decoded message and the frame's payload; True ends the session.
+Handler = Callable[["CandidateSession", Any, bytes], bool]
 
-def classify_error(msg: dict) -> tuple[str, Category, str]:
+
+def classify_error(msg: Raised) -> tuple[str, Category, str]:
     """(code, category, message) for an exception the candidate raised at some stage."""
-    stage, etype, module = msg.get("stage"), msg.get("type", ""), msg.get("module", "")
-    text = f"{etype}: {msg.get('message', '')}".strip()
-    if msg.get("message", "").startswith("kernelwright sandbox:"):
+    stage, etype, module = msg.stage, msg.type, msg.module
+    text = f"{etype}: {msg.message}".strip()
+    if msg.message.startswith("kernelwright sandbox:"):
         return "KW-R100", Category.SANDBOX, f"{stage}: {text}"
     if stage in ("import", "init"):
         what = "importing the candidate" if stage == "import" else "constructing ModelNew(*get_init_inputs())"
@@ -42,11 +66,18 @@ def classify_error(msg: dict) -> tuple[str, Category, str]:
         return "KW-C003", Category.COMPILE_ERROR, f"a kernel failed to compile: {text}"
     if "illegal memory access" in text or "CUDA error" in text or "out of memory" in text.lower():
         return "KW-X002", Category.CRASH_OR_TIMEOUT, f"forward crashed on the device: {text}"
-    where = f" on case {msg['case']}" if msg.get("case") else ""
+    where = f" on case {msg.case}" if msg.case else ""
     return "KW-X003", Category.CRASH_OR_TIMEOUT, f"forward raised{where}: {text}"
 
 
 class CandidateSession:
+    """Reads the candidate worker's messages until it is done, or something ends the judgement early.
+
+    Every message goes through `HANDLERS` (kind -> method). A kind with no handler, or one not
+    expected in this run (timed calls without a timing plan), is tampering (KW-T003); a known kind
+    that does not decode raises WorkerProtocolError, which the pipeline reports as KW-T002.
+    """
+
     def __init__(
         self,
         worker: Worker,
@@ -69,68 +100,155 @@ class CandidateSession:
         self.ref_ops: list[str] = []
         self.current_case = ""
         self.c = run.correctness
+        self.evidence: TimingEvidence | None = None
+        # The receive deadline and what the worker is doing, for the timeout message.
+        self.timeout = config.compile_timeout
+        self.what = "starting and importing the candidate"
 
     def drive(
-        self, left: Callable[[], float], timing_plan: dict | None, evidence: TimingEvidence | None
+        self, left: Callable[[], float], timing_plan: TimingPlan | None, evidence: TimingEvidence | None
     ) -> None:
-        timeout, what = self.config.compile_timeout, "starting and importing the candidate"
+        """Read and check messages until the worker is done or something ends the judgement.
+
+        WorkerDied (timeout, crash, early exit) propagates: the pipeline reports it (KW-X001).
+        """
+        try:
+            self._drive(left, timing_plan, evidence)
+        except WorkerProtocolError as exc:  # a forged frame or a malformed header: both are tampering
+            self.run.add(
+                "KW-T002",
+                Category.TAMPERING,
+                f"the result channel was forged or corrupted: {exc}",
+                self.w.log_tail(),
+            )
+
+    def _drive(
+        self, left: Callable[[], float], timing_plan: TimingPlan | None, evidence: TimingEvidence | None
+    ) -> None:
+        self.evidence = evidence
+        handlers = dict(self.HANDLERS)
+        if evidence is None or timing_plan is None:
+            del handlers[Kind.TIMED]  # no timed calls were asked for
+        if evidence is None:
+            del handlers[Kind.VALUES]
         while True:
-            msg, payload = self.w.recv(min(timeout, left()), what)
-            kind = msg["kind"]
-            if kind == "violation":
-                code = msg.get("code", "KW-R100")
-                self.run.add(code, msg.get("category", "sandbox"), msg.get("message", ""))
-            elif kind == "ready":
-                timeout, what = self.config.compile_timeout, "importing and constructing the candidate"
-            elif kind == "built":
-                timeout, what = self.config.call_timeout, "running forward (first call compiles kernels)"
-            elif kind == "contract":
-                self.run.add("KW-C002", Category.COMPILE_ERROR, msg["message"])
-                return
-            elif kind == "error":
-                code, cat, text = classify_error(msg)
-                self.run.add(code, cat, text, msg.get("traceback", "") + "\n" + self.w.log_tail(1500))
-                return
-            elif kind == "bad_output":
-                self.run.add("KW-O010", Category.WRONG_OUTPUT, f"case {msg.get('case')}: {msg['message']}")
-                return
-            elif kind == "tampered":
-                names = ", ".join(msg.get("names", []))
-                self.run.add(
-                    "KW-T001",
-                    Category.TAMPERING,
-                    f"replaced {names} after the judge captured them; the judge measures and compares "
-                    "with originals captured before the candidate was imported",
-                )
-            elif kind == "starting":
-                self.current_case = msg.get("case", "")
-                what = f"running forward on case {self.current_case}"
-                if msg.get("inputs"):
-                    what += f" (inputs {msg['inputs']})"
-            elif kind == "case":
-                self._check_case(msg, payload)
-            elif kind == "ablation":
-                self._check_ablation(msg, payload)
-            elif kind == "strict":
-                self._check_ops(msg.get("ops") or [])
-            elif kind == "share":
-                share = msg.get("share")
-                if evidence is not None and isinstance(share, int | float) and 0.0 <= share <= 1.0:
-                    evidence.custom_kernel_share = float(share)
-            elif kind == "timed" and evidence is not None and timing_plan is not None:
-                evidence.on_timed(self.w, msg, "candidate")
-                timeout, what = self.config.call_timeout, "timing the candidate"
-            elif kind == "values" and evidence is not None:
-                evidence.on_values(msg, payload, "candidate", self.run)
-            elif kind == "done":
-                self._finish()
-                return
-            else:
+            header, payload = self.w.recv(min(self.timeout, left()), self.what)
+            kind = header["kind"]
+            handler = handlers.get(kind) if isinstance(kind, str) else None
+            if handler is None:
                 self.run.add("KW-T003", Category.TAMPERING, f"the worker sent an unexpected message: {kind}")
                 return
+            if handler(self, FROM_CANDIDATE.decode(header), payload):
+                return
+
+    # -- handlers: one per message kind (HANDLERS below); True ends the session ------------------
+    def _on_violation(self, msg: Violation, payload: bytes) -> bool:
+        if not codes.worker_violation(msg.code, msg.category):
+            raise WorkerProtocolError(f"malformed message: violation code {msg.code!r:.40} ({msg.category})")
+        self.run.add(msg.code, msg.category, msg.message)
+        return False
+
+    def _on_ready(self, msg: Ready, payload: bytes) -> bool:
+        self.timeout, self.what = self.config.compile_timeout, "importing and constructing the candidate"
+        return False
+
+    def _on_built(self, msg: Built, payload: bytes) -> bool:
+        self.timeout, self.what = self.config.call_timeout, "running forward (first call compiles kernels)"
+        return False
+
+    def _on_contract(self, msg: Contract, payload: bytes) -> bool:
+        self.run.add("KW-C002", Category.COMPILE_ERROR, msg.message)
+        return True
+
+    def _on_error(self, msg: Raised, payload: bytes) -> bool:
+        code, cat, text = classify_error(msg)
+        self.run.add(code, cat, text, msg.traceback + "\n" + self.w.log_tail(1500))
+        return True
+
+    def _on_bad_output(self, msg: BadOutput, payload: bytes) -> bool:
+        self.run.add("KW-O010", Category.WRONG_OUTPUT, f"case {msg.case}: {msg.message}")
+        return True
+
+    def _on_tampered(self, msg: Tampered, payload: bytes) -> bool:
+        names = ", ".join(msg.names)
+        self.run.add(
+            "KW-T001",
+            Category.TAMPERING,
+            f"replaced {names} after the judge captured them; the judge measures and compares "
+            "with originals captured before the candidate was imported",
+        )
+        return False
+
+    def _on_starting(self, msg: Starting, payload: bytes) -> bool:
+        self.current_case = msg.case
+        self.what = f"running forward on case {self.current_case}"
+        if msg.inputs:
+            self.what += f" (inputs {msg.inputs})"
+        return False
+
+    def _on_case(self, msg: CaseResult, payload: bytes) -> bool:
+        self._check_case(msg, payload)
+        return False
+
+    def _on_ablation(self, msg: Ablation, payload: bytes) -> bool:
+        self._check_ablation(msg, payload)
+        return False
+
+    def _on_strict(self, msg: Strict, payload: bytes) -> bool:
+        self._check_ops(list(msg.ops))
+        return False
+
+    def _on_share(self, msg: Share, payload: bytes) -> bool:
+        if self.evidence is not None and msg.share is not None and 0.0 <= msg.share <= 1.0:
+            self.evidence.custom_kernel_share = msg.share
+        return False
+
+    def _on_timed(self, msg: Timed, payload: bytes) -> bool:
+        assert self.evidence is not None  # drive() keeps this handler only with timing evidence
+        self.evidence.on_timed(self.w, msg, "candidate")
+        self.timeout, self.what = self.config.call_timeout, "timing the candidate"
+        return False
+
+    def _on_values(self, msg: Values, payload: bytes) -> bool:
+        assert self.evidence is not None
+        self.evidence.on_values(msg, payload, "candidate", self.run)
+        return False
+
+    def _on_done(self, msg: Done, payload: bytes) -> bool:
+        # `done` only counts after everything the plan asked for: a worker whose channel was reached
+        # from candidate code could otherwise end the judgement after one friendly case (red team:
+        # cheat_rt_hmac_forge_done stole the key through closure cells and sent an early `done`).
+        if self.case_index < len(self.expected) or self.c.ablation is None:
+            self.run.add(
+                "KW-T003",
+                Category.TAMPERING,
+                f"the worker said it was done after {self.case_index} of {len(self.expected)} cases"
+                + ("" if self.c.ablation is not None else " and before the ablation run"),
+            )
+            return True
+        self._finish()
+        return True
+
+    HANDLERS: ClassVar[dict[str, Handler]] = {
+        Kind.VIOLATION: _on_violation,
+        Kind.READY: _on_ready,
+        Kind.BUILT: _on_built,
+        Kind.CONTRACT: _on_contract,
+        Kind.ERROR: _on_error,
+        Kind.BAD_OUTPUT: _on_bad_output,
+        Kind.TAMPERED: _on_tampered,
+        Kind.STARTING: _on_starting,
+        Kind.CASE: _on_case,
+        Kind.ABLATION: _on_ablation,
+        Kind.STRICT: _on_strict,
+        Kind.SHARE: _on_share,
+        Kind.TIMED: _on_timed,
+        Kind.VALUES: _on_values,
+        Kind.DONE: _on_done,
+    }
 
     # -- checks ----------------------------------------------------------------------------------
-    def _check_case(self, msg: dict, payload: bytes) -> None:
+    def _check_case(self, msg: CaseResult, payload: bytes) -> None:
         i = self.case_index
         self.case_index += 1
         if i >= len(self.expected):
@@ -148,7 +266,7 @@ class CandidateSession:
             return
         outputs, inputs_after = data.get("outputs", []), data.get("inputs", [])
         self.outputs[i] = outputs
-        launches = msg.get("launches", {})
+        launches = msg.launches
         self.launches_seen += sum(launches.values())
         self.c.custom_launches = max(self.c.custom_launches, sum(launches.values()))
         repeat, fresh = len(self.cases) - 2, len(self.cases) - 1
@@ -167,12 +285,12 @@ class CandidateSession:
         changed = compare.inputs_unchanged(exp.inputs, inputs_after)
         if changed:
             self.run.add("KW-O002", Category.INPUT_MUTATION, f"{where}: {changed}")
-        if msg.get("failures"):
+        if msg.failures:
             self.run.add(
                 "KW-P002",
                 Category.REFERENCE_PASSTHROUGH,
                 f"{where}: a custom kernel launch raised and forward still returned, so a fallback "
-                f"path ran: {msg['failures'][0]}",
+                f"path ran: {msg.failures[0]}",
             )
         if i == repeat:
             self.c.repeat_checked = True
@@ -193,12 +311,24 @@ class CandidateSession:
             else:
                 self.c.trials += 1
 
-    def _check_ablation(self, msg: dict, payload: bytes) -> None:
-        target = next((e for e in self.expected if e.case.label() == msg.get("case")), None)
-        if msg.get("skipped", 0) == 0:
+    def _check_ablation(self, msg: Ablation, payload: bytes) -> None:
+        target = next((e for e in self.expected if e.case.label() == msg.case), None)
+        if msg.skipped == 0:
             self.c.ablation = "no-custom-kernel"
             return
-        if msg.get("raised") or not payload or target is None:
+        if msg.raised:
+            # Raising is not "the answer changed": a forward that notices its kernels were skipped
+            # and raises would otherwise pass the ablation with PyTorch doing the work (red team:
+            # cheat_rt_raise_under_ablation). The kernels' work must show in the output.
+            self.c.ablation = "raised"
+            self.run.add(
+                "KW-P005",
+                Category.REFERENCE_PASSTHROUGH,
+                "with its custom kernel launches skipped (ablation), forward raised instead of returning "
+                "a different answer: the kernels' work cannot be shown",
+            )
+            return
+        if not payload or target is None:
             self.c.ablation = "output-changed"
             return
         outputs = load_tensors(payload).get("outputs", [])
@@ -210,7 +340,7 @@ class CandidateSession:
             self.run.add(
                 "KW-P001",
                 Category.REFERENCE_PASSTHROUGH,
-                f"with all {msg['skipped']} custom kernel launches skipped, forward still returns the "
+                f"with all {msg.skipped} custom kernel launches skipped, forward still returns the "
                 "right answer: the custom kernels do not do the work (decoy kernel or PyTorch "
                 "passthrough)",
             )

@@ -23,9 +23,11 @@ from kernelwright.sandbox.launch import Worker, scrubbed_env
 from kernelwright.settings import cache_dir, max_worker_memory_mb
 
 # Paths inside the jails. Plain names: nothing here says "judge" to a candidate that looks around.
-WORK = "/tmp"
-PROBLEM_INSIDE = "/tmp/problem.py"
-CANDIDATE_INSIDE = "/tmp/model_new.py"
+# The writable tmpfs is not at /tmp, so a path the host has under /tmp (the judge's temp files, a
+# test's tmp_path) is plainly *outside* the worker's own directory, and the audit hook names the try.
+WORK = "/work"
+PROBLEM_INSIDE = "/work/problem.py"
+CANDIDATE_INSIDE = "/work/model_new.py"
 REF_CACHE_INSIDE = "/var/cache/reference"
 # The candidate's tmpfs holds Triton's and torch-extension build caches: a CUDA C++ extension build
 # with its objects takes ~200-400 MB; 2 GiB leaves room and still caps a disk-filling candidate.
@@ -65,8 +67,11 @@ def start_reference(
         memory_mb=config.memory_limit_mb or max_worker_memory_mb(),
         env=env,
         cwd=WORK,
+        writable=WORK,
     )
-    return Worker("kernelwright.worker.reference", env=env, cwd=tmp, log_path=tmp / "reference.log", jail=spec)
+    return Worker(
+        "kernelwright.worker.reference", env=env, cwd=tmp, log_path=tmp / "reference.log", jail=spec
+    )
 
 
 def start_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeConfig, cuda: bool) -> Worker:
@@ -78,6 +83,7 @@ def start_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeC
         memory_mb=config.memory_limit_mb or max_worker_memory_mb(),
         env=env,
         cwd=WORK,
+        writable=WORK,
     )
     return Worker(
         "kernelwright.worker.candidate",

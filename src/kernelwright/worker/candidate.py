@@ -6,8 +6,8 @@ Order matters and is the defence:
  2. import torch and Triton, capture timing/sync originals (worker/clock.py), load the problem and
     build the reference model's parameters, wrap Triton launches and extension loaders;
  3. install the audit policy; only then import the candidate.
-Outputs, post-call inputs and timings go to the parent, which alone holds the expected outputs and
-decides. Nothing here decides a verdict; a compromised worker can only make itself look wrong.
+Outputs, post-call inputs and timings go to the parent as the typed messages of worker/protocol.py
+(`FROM_CANDIDATE`); the parent alone holds the expected outputs and decides. Nothing here decides a verdict; a compromised worker can only make itself look wrong.
 """
 
 from __future__ import annotations
@@ -26,38 +26,64 @@ def _short_tb(limit: int = 6) -> str:
 def main(argv: list[str]) -> int:
     from kernelwright.sandbox.channel import Channel, dump_tensors
 
+    # Bound as locals now, before the candidate is imported: rebinding the module's names later does
+    # not reach this function (the integrity snapshot also reports it; worker/integrity.py).
+    from kernelwright.worker.protocol import (
+        Ablation,
+        BadOutput,
+        Built,
+        CandidateJob,
+        CaseResult,
+        Contract,
+        Done,
+        Message,
+        Raised,
+        Ready,
+        Share,
+        Stage,
+        Starting,
+        Strict,
+        Tampered,
+        Violation,
+        post,
+    )
+
     ctl_fd, res_fd = int(argv[0]), int(argv[1])
     key = os.read(ctl_fd, 32)
     ctl = Channel(ctl_fd, None, key)
     res = Channel(None, res_fd, key)
-    job, _ = ctl.recv()
+    job = CandidateJob.from_wire(ctl.recv()[0])
     lock = threading.Lock()
     res_send = res.send  # bound now: rebinding Channel.send later does not reach this closure
 
-    def send(kind: str, payload: bytes = b"", **fields: Any) -> None:
+    def send_raw(kind: str, payload: bytes = b"", **fields: Any) -> None:
         with lock:
             res_send(kind, payload, **fields)
 
-    def error(stage: str, exc: BaseException, case: str | None = None) -> None:
+    def send(message: Message, payload: bytes = b"") -> None:
+        post(send_raw, message, payload)
+
+    def error(stage: Stage, exc: BaseException, case: str | None = None) -> None:
         send(
-            "error",
-            stage=stage,
-            case=case,
-            type=type(exc).__name__,
-            module=type(exc).__module__,
-            message=str(exc)[:2000],
-            traceback=_short_tb(),
+            Raised(
+                stage=stage,
+                case=case,
+                type=type(exc).__name__,
+                module=type(exc).__module__,
+                message=str(exc)[:2000],
+                traceback=_short_tb(),
+            )
         )
 
     import torch
 
-    cuda = job["device"] == "cuda"
-    device = torch.device(job["device"])
+    cuda = job.device == "cuda"
+    device = torch.device(job.device)
     import triton  # noqa: F401 - imported before the policy so its own set-up is unaudited
 
     from kernelwright.sandbox.policy import AuditPolicy
     from kernelwright.worker import common
-    from kernelwright.worker.clock import Clock, plain_outputs, report_timed_call
+    from kernelwright.worker.clock import CallTiming, Clock, plain_outputs, report_timed_call
     from kernelwright.worker.launches import (
         LaunchLedger,
         cpu_autotune_benchmarker,
@@ -65,7 +91,7 @@ def main(argv: list[str]) -> int:
     )
 
     clock = Clock.capture(cuda)
-    problem = common.load_module(job["problem_path"], "kw_problem")
+    problem = common.load_module(job.problem_path, "kw_problem")
     ref_model = common.build_model(problem, problem.Model, device)
     ref_state = {k: v.detach().clone() for k, v in ref_model.state_dict().items()}
     del ref_model
@@ -78,12 +104,12 @@ def main(argv: list[str]) -> int:
         torch.cuda.init()
         torch.empty(1, device=device)  # create the context before the policy
 
-    def report(category: str, code: str, message: str) -> None:
-        send("violation", category=category, code=code, message=message)
+    def report(category: Any, code: str, message: str) -> None:
+        send(Violation(category=category, code=code, message=message))
 
     from kernelwright.worker.integrity import Integrity, guard_environment
 
-    policy = AuditPolicy(job["private_dir"], report)
+    policy = AuditPolicy(job.private_dir, report)
     # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
     # before the snapshot so the harness's own side effects are not mistaken for tampering.
     poison_uninitialised_memory(True)
@@ -95,22 +121,22 @@ def main(argv: list[str]) -> int:
 
     guard_environment(secret_read, lambda: policy._candidate_asked(4))
     policy.install()
-    send("ready")
+    send(Ready())
 
     def check_integrity(stage: str) -> None:
         names = clock.tampered() + integrity.changes()
         if names:
-            send("tampered", names=sorted(set(names)), stage=stage)
+            send(Tampered(names=tuple(sorted(set(names))), stage=stage))
 
     # -- import the candidate ------------------------------------------------------------------
     try:
-        cand = common.load_module(job["candidate_path"], "kw_candidate")
+        cand = common.load_module(job.candidate_path, "kw_candidate")
     except BaseException as exc:  # noqa: BLE001 - anything the import raises is the candidate's fault
         error("import", exc)
         return 0
     model_cls = getattr(cand, "ModelNew", None)
     if not isinstance(model_cls, type):
-        send("contract", message="the candidate defines no class ModelNew (it must subclass torch.nn.Module)")
+        send(Contract(message="the candidate defines no class ModelNew (it must subclass torch.nn.Module)"))
         return 0
     try:
         model = common.build_model(problem, model_cls, device)
@@ -118,7 +144,7 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # noqa: BLE001
         error("init", exc)
         return 0
-    send("built", aligned=matched)
+    send(Built(aligned=tuple(matched)))
     check_integrity("import")
 
     baseline_threads: list[int] = []  # Python threads after the first call (lazy pools start then)
@@ -134,34 +160,36 @@ def main(argv: list[str]) -> int:
                 for t in inputs
                 if isinstance(t, torch.Tensor)
             )
-            send("starting", case=case.label(), inputs=shapes)
+            send(Starting(case=case.label(), inputs=shapes))
         before = threading.active_count()
         with torch.no_grad():
-            timed = case.kind == "timed"
-            out, ms, host_ms, early = clock.time_call(
-                lambda: model(*inputs), None if timed else plain_outputs
-            )
-        snap, why = plain_outputs(out) if timed else early
+            if case.kind == "timed":  # the gated method; the snapshot is stream-ordered after the end event
+                _, early, t = clock.timed_call(lambda: model(*inputs), plain_outputs, clock.seen_streams)
+            else:
+                _, ms, host_ms, early = clock.time_call(lambda: model(*inputs), plain_outputs)
+                t = CallTiming(ms, host_ms, host_ms, 0.0, False)
+        snap, why = early
         after = threading.active_count()
         if not baseline_threads:
             baseline_threads.append(before)
         if after > max(before, baseline_threads[0]):
             send(
-                "violation",
-                category="sandbox",
-                code="KW-R106",
-                message=f"{after - before} thread(s) still running after forward returned (THREATS #13)",
+                Violation(
+                    category="sandbox",
+                    code="KW-R106",
+                    message=f"{after - before} thread(s) still running after forward returned (THREATS #13)",
+                )
             )
         if why:
-            send("bad_output", case=case.label(), message=why)
-            return None, inputs, (ms, host_ms)
-        return snap, inputs, (ms, host_ms)
+            send(BadOutput(case=case.label(), message=why))
+            return None, inputs, t
+        return snap, inputs, t
 
     def cpu_tensors(xs: list) -> list:
         return [x.detach().cpu() if isinstance(x, torch.Tensor) else None for x in xs]
 
     # -- correctness: every case, then one repeat -----------------------------------------------
-    cases = [common.Case.from_json(c) for c in job["cases"]]
+    cases = job.cases
     poison_uninitialised_memory(True)
     ledger.before_launch = clock.delay_foreign_stream if clock.cuda else None
     kept: list | None = None  # the buffers the last case refills with fresh values
@@ -169,8 +197,8 @@ def main(argv: list[str]) -> int:
         ledger.reset()
         label = f"{case.label()}#{i}"
         try:
-            snap, inputs, (ms, _host) = run_case(case, reuse=kept if i == len(cases) - 1 else None)
-            if i == job["reuse_index"]:
+            snap, inputs, t = run_case(case, reuse=kept if i == len(cases) - 1 else None)
+            if i == job.reuse_index:
                 kept = inputs
         except BaseException as exc:  # noqa: BLE001
             error("forward", exc, case=label)
@@ -178,29 +206,26 @@ def main(argv: list[str]) -> int:
         if snap is None:
             return 0
         send(
-            "case",
+            CaseResult(case=label, launches=dict(ledger.counts), failures=tuple(ledger.failures), ms=t.ms),
             dump_tensors({"outputs": cpu_tensors(snap), "inputs": cpu_tensors(inputs)}),
-            case=label,
-            launches=dict(ledger.counts),
-            failures=list(ledger.failures),
-            ms=ms,
         )
         check_integrity(label)
 
     # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
-    ablation_case = common.Case.from_json(job["ablation_case"])
+    ablation_case = job.ablation_case
     ledger.reset()
     ledger.ablate = True
     try:
         snap, _, _ = run_case(ablation_case)
         payload = dump_tensors({"outputs": cpu_tensors(snap)}) if snap is not None else b""
-        send("ablation", payload, skipped=ledger.skipped, case=ablation_case.label())
+        send(Ablation(skipped=ledger.skipped, case=ablation_case.label()), payload)
     except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
         send(
-            "ablation",
-            skipped=ledger.skipped,
-            case=ablation_case.label(),
-            raised=f"{type(exc).__name__}: {exc}"[:300],
+            Ablation(
+                skipped=ledger.skipped,
+                case=ablation_case.label(),
+                raised=f"{type(exc).__name__}: {exc}"[:300],
+            )
         )
     ledger.ablate = False
 
@@ -210,37 +235,43 @@ def main(argv: list[str]) -> int:
     try:
         strict_inputs = common.make_inputs(problem, ablation_case, device)
         ops = torch_compute_ops(lambda: model(*strict_inputs))
-        send("strict", ops=ops)
+        send(Strict(ops=tuple(ops)))
     except BaseException as exc:  # noqa: BLE001
         error("strict", exc)
     poison_uninitialised_memory(False)
     ledger.before_launch = None
 
-    if job.get("timing") and clock.cuda:
+    timing = job.timing
+    if timing and clock.cuda:
         from kernelwright.worker.kernel_share import measure_custom_share
 
         try:
             share_inputs = common.make_inputs(problem, ablation_case, device)
-            send("share", share=measure_custom_share(clock, ledger, lambda: model(*share_inputs)))
+            send(Share(share=measure_custom_share(clock, ledger, lambda: model(*share_inputs))))
         except BaseException as exc:  # noqa: BLE001 - a report only; the timed calls will say more
-            send("share", share=None, error=f"{type(exc).__name__}: {exc}"[:300])
+            send(Share(share=None, error=f"{type(exc).__name__}: {exc}"[:300]))
 
     # -- timing: every timed call is checked too (no phases: THREATS #5) -------------------------
-    timing = job.get("timing")
     if timing:
+        # Native code launches on streams the ledger cannot see: synchronise the device before the end
+        # event (the parent asks for it from the source; a load_inline the ledger saw asks for it too).
+        clock.native = timing.native or ledger.native
+        ledger.before_launch = clock.note_stream if clock.cuda else None  # streams to join (clock.py)
         prev: list | None = None
-        for j in range(timing["warmup"] + timing["calls"]):
-            case = common.Case("timed", timing["seed_base"] + j)
+        for j in range(timing.total):  # at most; the parent says when to stop
+            case = timing.case(j)
             try:
-                snap, prev, (ms, host_ms) = run_case(case, reuse=prev if j % 2 else None)
+                snap, prev, t = run_case(case, reuse=prev if j % 2 else None)
             except BaseException as exc:  # noqa: BLE001
                 error("timing", exc, case=case.label())
                 return 0
             if snap is None:
                 return 0
-            report_timed_call(send, ctl.recv, j, snap, ms, host_ms)
+            if not report_timed_call(send_raw, ctl.recv, j, snap, t, clock.method_now):
+                break
+        ledger.before_launch = None
         check_integrity("timing")
-    send("done", launches=dict(ledger.counts))
+    send(Done(launches=dict(ledger.counts)))
     return 0
 
 

@@ -9,37 +9,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import torch
 
+from kernelwright.worker.protocol import Case
+
 INIT_SEED = 20_240_611
-
-
-@dataclass(frozen=True)
-class Case:
-    """One input set: `kind` is 'seed' (get_inputs), 'fuzz' (get_fuzz_inputs) or 'timed'."""
-
-    kind: str
-    seed: int
-    salt: int = 0  # value seed: fresh per judge run, so outputs for known seeds can't be precomputed
-
-    def label(self) -> str:
-        return f"{self.kind}:{self.seed}"
-
-    @property
-    def rng_seed(self) -> int:
-        return (self.seed * 1_000_003 + self.salt) % (2**63 - 1)
-
-    def to_json(self) -> list:
-        return [self.kind, self.seed, self.salt]
-
-    @classmethod
-    def from_json(cls, raw: list) -> Case:
-        return cls(str(raw[0]), int(raw[1]), int(raw[2]) if len(raw) > 2 else 0)
 
 
 def load_module(path: str | Path, name: str) -> ModuleType:

@@ -36,6 +36,7 @@ def _watched() -> list[tuple[str, Any]]:
     import kernelwright.worker.clock as clock
     import kernelwright.worker.common as common
     import kernelwright.worker.launches as launches
+    import kernelwright.worker.protocol as protocol
 
     objs: list[tuple[str, Any]] = [
         ("time", time),
@@ -57,6 +58,9 @@ def _watched() -> list[tuple[str, Any]]:
         ("kernelwright.sandbox.channel", channel),
         ("kernelwright.sandbox.channel.Channel", channel.Channel),
         ("kernelwright.sandbox.policy.AuditPolicy", policy.AuditPolicy),
+        # The harness encodes every message through these classes after the candidate is imported.
+        ("kernelwright.worker.protocol", protocol),
+        *((f"kernelwright.worker.protocol.{cls.__name__}", cls) for cls in protocol.ALL_CLASSES),
     ]
     try:
         from triton.runtime.interpreter import InterpretedFunction
