@@ -55,13 +55,21 @@ def test_a_rejection_flipped_in_the_database_is_not_listed_as_accepted(store_wit
     assert "1 record(s) failed" in r.stderr
     r = cli("kb", "list", "--json", "--include-unverified", "--db", url)
     marked = {x["record_id"]: x for x in json.loads(r.stdout)}
-    assert marked[bad.record_id]["verified"] is False and "verdict" in marked[bad.record_id]["unverified_because"]
+    assert (
+        marked[bad.record_id]["verified"] is False
+        and "verdict" in marked[bad.record_id]["unverified_because"]
+    )
     assert marked[good.record_id]["verified"] is True
 
 
 def test_a_swapped_kernel_source_and_a_fake_speedup_are_caught(store_with_two, tmp_path: Path) -> None:
     url, good, _ = store_with_two
-    _sql(url, "UPDATE kw_candidates SET source=:s WHERE sha256=:h", s="# swapped\n", h=good.verdict["candidate_sha256"])
+    _sql(
+        url,
+        "UPDATE kw_candidates SET source=:s WHERE sha256=:h",
+        s="# swapped\n",
+        h=good.verdict["candidate_sha256"],
+    )
     r = cli("kb", "show", good.record_id, "--json", "--db", url)
     assert r.exit_code == 1 and "NOT verified" in r.stderr and "kernel source" in r.stderr
     out = tmp_path / "x.jsonl"
@@ -71,7 +79,9 @@ def test_a_swapped_kernel_source_and_a_fake_speedup_are_caught(store_with_two, t
 
 def test_a_fake_speedup_column_is_caught(store_with_two) -> None:
     url, good, _ = store_with_two
-    _sql(url, "UPDATE kw_verdicts SET speedup=9.99, speedup_vs_eager=9.99 WHERE record_id=:r", r=good.record_id)
+    _sql(
+        url, "UPDATE kw_verdicts SET speedup=9.99, speedup_vs_eager=9.99 WHERE record_id=:r", r=good.record_id
+    )
     with Store.open(url) as store:
         assert store.accepted_for_knowledge() == [] and store.unverified == 1
         found = store.search_text("softmax")
