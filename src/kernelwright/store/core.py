@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kernelwright.store import models as m
+import kernelwright.store.models as m
 from kernelwright.store.db import (
     WRITE_OPTION,
     StoreError,
