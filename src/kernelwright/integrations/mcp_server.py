@@ -23,7 +23,6 @@ Module name: ``mcp_server``, not ``mcp``, so it never shadows the ``mcp`` SDK.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -234,9 +233,9 @@ def run_reproduce(problem: str, candidate: str, case: str, value_seed: int = 0) 
         candidate_file = _resolve_candidate(candidate, Path(tmp))
         cmd = [sys.executable, "-m", "kernelwright", "repro", str(problem_file), str(candidate_file)]
         cmd += ["--case", case, "--value-seed", str(value_seed), "--json"]
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=dict(os.environ), cwd=tmp, timeout=1800
-        )
+        # The child is the judge itself (it jails the candidate and the problem in its own workers),
+        # so it inherits this process's settings like any CLI call; no problem code runs in it.
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, timeout=1800)
     if proc.returncode not in (0, 1) or not proc.stdout.strip():
         line = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise BadInput(line.removeprefix("kernelwright: "))
