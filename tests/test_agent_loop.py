@@ -22,7 +22,7 @@ KEY = "sk-test-DO-NOT-LEAK-123"
 FAST_JUDGE = ["--fuzz", "3", "--seeds", "1"]  # 4 cases on the CPU interpreter instead of 13
 
 
-def cli(args: list[str], home: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def cli(args: list[str], home: Path, timeout: float = 480) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "KERNELWRIGHT_HOME": str(home),
@@ -86,7 +86,7 @@ def verify(best: Path, home: Path) -> dict:
     return json.loads(proc.stdout)
 
 
-def test_openai_session_with_store(tmp_path: Path) -> None:
+def test_openai_session_with_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     steps = [
         {"text": K.SYNTAX_ERROR_REPLY},
         {"text": K.WRONG_REPLY},
@@ -132,6 +132,7 @@ def test_openai_session_with_store(tmp_path: Path) -> None:
 
     from kernelwright.store import Store
 
+    monkeypatch.setenv("KERNELWRIGHT_HOME", str(home))  # reads trust this home's key, which signed them
     store = Store.open(f"sqlite:///{db}")
     run = store.get_run(summary["run_id"])
     assert run is not None and run["kind"] == "optimize" and run["records"] == 4 and run["tokens"] > 0
