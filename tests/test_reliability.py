@@ -498,11 +498,6 @@ def _kill(seen: Seen) -> None:
 
 
 @pytest.mark.timeout(500)
-@pytest.mark.xfail(
-    strict=False,
-    reason="the judge is being switched to the OS jail (Worker(jail=...) in judge/pipeline.py, bwrap "
-    "--die-with-parent); until then a same-uid worker in its own session outlives a SIGTERMed judge",
-)
 def test_candidate_dies_with_a_sigtermed_judge(tmp_path: Path) -> None:
     """Judges for real: a candidate spinning in forward must not outlive its judge (issue 17 #1)."""
     cand = tmp_path / "spin.py"
