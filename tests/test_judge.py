@@ -296,16 +296,16 @@ def test_config_device_cpu_is_respected() -> None:
     assert v.accepted and v.environment.interpreter
 
 
-def test_reference_worker_keeps_compile_caches_only_for_audited_candidates(tmp_path: Path) -> None:
-    """The trusted reference worker reuses Inductor/Triton caches across verdicts, except when the
-    candidate brings native code, which the audit hook cannot stop from writing into those caches."""
-    from kernelwright.judge.pipeline import _reference_caches
+def test_reference_caches_are_kept_per_problem_out_of_the_candidates_reach() -> None:
+    """The reference worker reuses Inductor/Triton caches across verdicts of one problem; another
+    problem gets another directory, so a hostile problem can poison only its own baseline (THREATS
+    #23), and the whole cache dir is hidden from candidate workers by the jail."""
+    from kernelwright.judge.workers import reference_cache_dir
+    from kernelwright.sandbox.jail import default_hide
     from kernelwright.settings import cache_dir
 
-    triton_src = (RELU.parent / "relu.py").read_text()
-    caches = _reference_caches(JudgeConfig(), "import triton\n" + triton_src)
-    assert set(caches) == {"TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR"}
-    assert all(Path(v).is_dir() and Path(v).is_relative_to(cache_dir()) for v in caches.values())
-    cuda_src = "from torch.utils.cpp_extension import load_inline\n"
-    assert _reference_caches(JudgeConfig(), cuda_src) == {}
-    assert _reference_caches(JudgeConfig(reference_cache=False), "import triton\n") == {}
+    relu = RELU.read_text()
+    a, b = reference_cache_dir(relu), reference_cache_dir(relu + "\n# another problem\n")
+    assert a == reference_cache_dir(relu) and a != b
+    assert all((a / sub).is_dir() for sub in ("inductor", "triton")) and a.is_relative_to(cache_dir())
+    assert any(cache_dir().is_relative_to(h) for h in default_hide())

@@ -24,15 +24,27 @@ from kernelwright.settings import cache_dir, max_worker_memory_mb
 
 # Paths inside the jails. Plain names: nothing here says "judge" to a candidate that looks around.
 # The writable tmpfs is not at /tmp, so a path the host has under /tmp (the judge's temp files, a
-# test's tmp_path) is plainly *outside* the worker's own directory, and the audit hook names the try.
-WORK = "/work"
-PROBLEM_INSIDE = "/work/problem.py"
-CANDIDATE_INSIDE = "/work/model_new.py"
+# test's tmp_path) is plainly *outside* the worker's own directory and the audit hook names the try;
+# and no bound host path may lie under it, or the audit hook would take the harness's own frames
+# (a checkout at /work/main, say) for the candidate's: `_check_work_dir` refuses that.
+WORK = "/scratch"
+PROBLEM_INSIDE = f"{WORK}/problem.py"
+CANDIDATE_INSIDE = f"{WORK}/model_new.py"
 REF_CACHE_INSIDE = "/var/cache/reference"
 # The candidate's tmpfs holds Triton's and torch-extension build caches: a CUDA C++ extension build
 # with its objects takes ~200-400 MB; 2 GiB leaves room and still caps a disk-filling candidate.
 CANDIDATE_TMPFS_MB = 2048
 REFERENCE_TMPFS_MB = 2048
+
+
+def _check_work_dir() -> None:
+    import sys
+
+    from kernelwright.secrets import package_root
+
+    for path in (package_root(), sys.prefix, sys.base_prefix):
+        if path == WORK or path.startswith(WORK + "/"):
+            raise RuntimeError(f"{path} lies under the jail's work dir {WORK}: move it, or change WORK")
 
 
 def reference_cache_dir(problem_source: str) -> Path:
@@ -50,6 +62,7 @@ def reference_cache_dir(problem_source: str) -> Path:
 def start_reference(
     tmp: Path, problem_copy: Path, problem_source: str, config: JudgeConfig, cuda: bool, keep_caches: bool
 ) -> Worker:
+    _check_work_dir()
     rw: dict[str, str] = {}
     extra: dict[str, str] = {}
     if keep_caches:
