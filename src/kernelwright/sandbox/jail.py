@@ -598,6 +598,20 @@ def _python_dirs(env: dict[str, str]) -> list[str]:
     found += env.get("PYTHONPATH", "").split(os.pathsep) + env.get("LD_LIBRARY_PATH", "").split(os.pathsep)
     found += [env.get(k, "") for k in ("CUDA_HOME", "CUDA_PATH", "TRITON_LIBCUDA_PATH")]
     found.append(os.path.dirname(env.get("TRITON_PTXAS_PATH", "")))
+    # The compilers Triton and torch extensions run (found on the worker's PATH): the toolchain's
+    # prefix, not just its bin/, because gcc needs its libexec and lib (the H200 image keeps gcc in
+    # /opt/gcc, outside /usr: without this bind Triton's driver build failed with ENOENT in the jail).
+    tools = [env.get("CC", ""), env.get("CXX", ""), "cc", "gcc", "c++", "g++", "nvcc", "ptxas", "ninja", "ld"]
+    for tool in tools:  # CC/CXX first: Triton's driver build runs $CC (the H200 image: /opt/gcc/bin/gcc)
+        exe = shutil.which(tool, path=env.get("PATH")) if tool else None
+        if exe:
+            bindir = os.path.dirname(os.path.realpath(exe))
+            prefix = os.path.dirname(bindir)
+            home = os.path.expanduser("~")
+            # never a home directory or / itself: ~/bin/gcc binds ~/bin, not the user's whole home
+            wide = os.path.basename(bindir) == "bin" and prefix not in ("/", home)
+            found.append(prefix if wide else bindir)
+            found.append(os.path.dirname(exe))  # where PATH finds it, when that is a symlink farm
     skip = {"", "/", cwd, tempfile.gettempdir()}
     return [os.path.abspath(p) for p in found if p and os.path.abspath(p) not in skip and os.path.isdir(p)]
 
