@@ -86,6 +86,7 @@ def verify(best: Path, home: Path) -> dict:
     return json.loads(proc.stdout)
 
 
+@pytest.mark.timeout(900)  # four to five real judgements: minutes on a loaded CPU
 def test_openai_session_with_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     steps = [
         {"text": K.SYNTAX_ERROR_REPLY},
@@ -146,6 +147,7 @@ def test_openai_session_with_store(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     )
 
 
+@pytest.mark.timeout(900)  # four to five real judgements: minutes on a loaded CPU
 def test_anthropic_session_with_retries(tmp_path: Path) -> None:
     steps = [
         {"text": K.SYNTAX_ERROR_REPLY},
