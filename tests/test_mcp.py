@@ -195,8 +195,15 @@ def test_guard_and_profile_tools(session_calls: dict[str, Any]) -> None:
 
 
 def test_initialize_is_answered_quickly(tmp_path: Path) -> None:
-    """The module entry answers `initialize` in under 3 s on this machine (nothing heavy is imported)."""
+    """The module entry answers `initialize` in under 3 s on this machine (nothing heavy is imported).
+
+    On a machine loaded by other work, importing the MCP SDK alone can take longer than that; the
+    bound is then the SDK's own import time plus 1 s, which is what kernelwright may add.
+    """
     env = {**os.environ, "KERNELWRIGHT_HOME": str(tmp_path)}
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import mcp.server.mcpserver"], check=True, env=env)
+    sdk = time.monotonic() - started
     started = time.monotonic()
     proc = subprocess.Popen(
         FAST_SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -207,7 +214,9 @@ def test_initialize_is_answered_quickly(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     finally:
         _close(proc)
-    assert elapsed < 3.0, f"initialize took {elapsed:.1f} s"
+    assert elapsed < max(3.0, sdk + 1.0), (
+        f"initialize took {elapsed:.1f} s (the SDK import alone {sdk:.1f} s)"
+    )
 
 
 def _rpc(proc: subprocess.Popen, msg: dict) -> None:
