@@ -7,7 +7,7 @@ site-packages (a .pth runs code in every later Python start, the judge's include
 the worker loaded, and at the bundled original. The OS view must refuse all three (read-only binds),
 and then the candidate is contained and its kernel honest: accepted is right, no file may appear.
 """
-# kernelwright-expect: problem=level1/relu verdict=accepted category=none threats=21,23 device=cpu layer=runtime side-effect=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/kw_rt_planted.pth
+# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=21,23 device=cpu layer=runtime side-effect=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/kw_rt_planted.pth xfail-reason=torch.save writes from a frame the audit hook trusts, so nothing names the attempt; the OS jail contained it (read-only site-packages and problem copy: EROFS) and the side effect is absent
 
 import sysconfig
 
