@@ -75,7 +75,7 @@ class CandidateSession:
 
     Every message goes through `HANDLERS` (kind -> method). A kind with no handler, or one not
     expected in this run (timed calls without a timing plan), is tampering (KW-T003); a known kind
-    that does not decode raises WorkerProtocolError, which the pipeline reports as KW-T002.
+    that does not decode, like a frame that fails authentication, is tampering too (KW-T002, drive()).
     """
 
     def __init__(
