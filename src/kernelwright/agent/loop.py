@@ -46,28 +46,13 @@ def _launches(a: Attempt) -> int:
 
 
 def describe_for_prompt(spec: ProblemSpec, device: str, fuzz: int) -> tuple[TaskInfo, HardwareCard]:
-    """`tasks.describe.describe`, with `fuzz` fuzz seeds described (one probe, in a subprocess).
+    """`tasks.describe.describe` with `fuzz` fuzz seeds described (one probe, in a subprocess).
 
     Raises ProblemError when the problem file does not load; anything less becomes a note.
     """
-    from kernelwright.tasks.describe import describe_problem
+    from kernelwright.tasks.describe import describe
 
-    info = TaskInfo(problem_id=spec.id, title=spec.title, source=spec.source)
-    try:
-        answer = describe_problem(spec, fuzz=fuzz, device=device, strict=False)
-    except ProblemError:
-        raise
-    except BadInput as exc:  # the probe failed: the agent still gets the source, and this line
-        info.notes.append(str(exc))
-        return info, HardwareCard()
-    info.inputs, info.init_inputs = answer.get("inputs"), answer.get("init_inputs")
-    info.fuzz = answer.get("fuzz_cases") or []
-    info.tolerance = answer.get("tolerance_override")
-    info.has_flops = bool(answer.get("has_flops"))
-    info.notes.extend(answer.get("errors") or [])
-    card = HardwareCard.from_answer(answer.get("hardware") or {})
-    card.refresh_ceilings()
-    return info, card
+    return describe(spec, device, fuzz)
 
 
 @dataclass

@@ -171,7 +171,9 @@ def describe_problem(
     }
 
 
-def describe(spec: ProblemSpec, device: str = "auto") -> tuple[TaskInfo, HardwareCard]:
+def describe(
+    spec: ProblemSpec, device: str = "auto", fuzz: int = FUZZ_SEEDS
+) -> tuple[TaskInfo, HardwareCard]:
     """The prompt's view of :func:`describe_problem`: task contract and hardware card.
 
     Raises ProblemError when the problem file does not even load; anything less (a shape that cannot
@@ -179,7 +181,7 @@ def describe(spec: ProblemSpec, device: str = "auto") -> tuple[TaskInfo, Hardwar
     """
     info = TaskInfo(problem_id=spec.id, title=spec.title, source=spec.source)
     try:
-        answer = describe_problem(spec, device=device, strict=False)
+        answer = describe_problem(spec, fuzz=fuzz, device=device, strict=False)
     except ProblemError:
         raise
     except BadInput as exc:  # the probe itself failed: the agent still gets the source, and this line
