@@ -125,6 +125,22 @@ def test_worker_runs_under_a_fresh_uid_with_no_groups(job_dir: Path) -> None:
 
 
 # -- secrets and trusted state ----------------------------------------------------------------------
+def test_passwd_names_the_worker_and_no_host_account(job_dir: Path) -> None:
+    msg = run(
+        job_dir,
+        """
+        import getpass, grp, pwd
+        me = pwd.getpwuid(os.getuid())
+        result.update(name=me.pw_name, home=me.pw_dir, HOME=os.environ["HOME"],
+                      user=getpass.getuser(), group=grp.getgrgid(os.getgid()).gr_name,
+                      accounts=sorted(p.pw_name for p in pwd.getpwall()))
+        """,
+    )
+    assert msg["name"] == msg["user"] == msg["group"] == "kernelwright"
+    assert msg["home"] == msg["HOME"]  # honest code that asks pwd for its home gets the writable dir
+    assert msg["accounts"] == ["kernelwright", "nobody", "root"]  # not the host's map of homes
+
+
 def test_hidden_secrets_are_absent_and_libraries_readable(job_dir: Path, tmp_path: Path) -> None:
     shared = tmp_path / "shared"  # a bound directory with a KERNELWRIGHT_HOME-like dir inside
     home = shared / "kw_home"

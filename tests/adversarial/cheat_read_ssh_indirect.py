@@ -1,9 +1,12 @@
 """Finds the real home directory through the password database and lists/reads ~/.ssh (THREATS #18).
 
-HOME is the private directory in the worker, so the cheat asks `pwd` for the account's home and
-builds the path from reversed pieces; the static guard sees no sensitive path. The RUNTIME catches it:
-listing or reading outside the private directory and the installed toolchain is refused and reported
-by the audit hook (KW-R101 sandbox).
+HOME is the private directory in the worker, so the cheat asks `pwd` for every account's home and
+builds the paths from reversed pieces; the static guard sees no sensitive path. The jail's passwd
+names only root, the worker's own account and nobody (the host's list would be a map of homes), and
+/root is not mounted at all. The RUNTIME still names the attempt: reading outside the private
+directory and the installed toolchain is refused and reported by the audit hook (KW-R101 sandbox).
+One step weaker (the host's passwd, or an audit hook that only watches HOME) and the attempt would
+go unnamed; one step weaker than that (the host's /root mounted) and the key would be read.
 """
 # kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=18 device=cpu layer=runtime
 
@@ -21,14 +24,15 @@ def _n(s: str) -> str:
 
 
 def _steal() -> str:
-    home = pwd.getpwuid(os.getuid()).pw_dir
+    homes = [pwd.getpwuid(os.getuid()).pw_dir] + [p.pw_dir for p in pwd.getpwall()]
     loot = []
-    for name in (_n("asr_di"), _n("91552de_di"), _n("syek_dezirohtua")):
-        try:
-            with open(os.path.join(home, _n("hss."), name)) as fh:
-                loot.append(fh.read())
-        except OSError:
-            pass
+    for home in dict.fromkeys(homes):
+        for name in (_n("asr_di"), _n("91552de_di"), _n("syek_dezirohtua")):
+            try:
+                with open(os.path.join(home, _n("hss."), name)) as fh:
+                    loot.append(fh.read())
+            except OSError:
+                pass
     return "".join(loot)
 
 

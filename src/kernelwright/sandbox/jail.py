@@ -762,7 +762,7 @@ class Jail:
             value = env.get(key, "")
             if not any(value == w or value.startswith(w.rstrip("/") + "/") for w in writable):
                 env[key] = os.path.join(self.writable, sub) if sub else self.writable
-        env.setdefault("USER", "kernelwright")  # getpass.getuser() finds no passwd entry for the uid
+        env.setdefault("USER", "kernelwright")  # the name in the jail's own passwd
         env.setdefault("LOGNAME", "kernelwright")
         return env
 
@@ -788,6 +788,7 @@ class Jail:
         size = str(spec.tmpfs_mb * 2**20)
         args += ["--size", size, "--tmpfs", "/dev/shm", "--size", size, "--tmpfs", spec.writable]
         args += self._bind_args()
+        args += self._account_args(dry)
         args += self._hide_args()
         args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         if self.support.seccomp and not dry:
@@ -811,6 +812,31 @@ class Jail:
                 src = point
             args += ["--bind" if rw else "--ro-bind", src, dest]
         self._stage_dir = os.fsencode(stage) if stage is not None else b""
+        return args
+
+    def _account_args(self, dry: bool) -> list[str]:
+        """/etc/passwd and /etc/group of three accounts, the worker's uid among them.
+
+        The host's files list every account and its home (a map of where keys live), and the
+        fresh uid is in neither, so pwd.getpwuid(os.getuid()) raised KeyError in honest code.
+        """
+        if dry or "/etc" not in {d for _, d, _ in self._binds}:
+            return []
+        uid = self.uid if self.uid is not None else os.getuid()
+        nologin = "/usr/sbin/nologin"
+        files = {
+            "/etc/passwd": f"root:x:0:0:root:/root:{nologin}\n"
+            f"kernelwright:x:{uid}:{uid}:kernelwright candidate:{self.spec.writable}:{nologin}\n"
+            f"nobody:x:65534:65534:nobody:/nonexistent:{nologin}\n",
+            "/etc/group": f"root:x:0:\nkernelwright:x:{uid}:\nnogroup:x:65534:\n",
+        }
+        args: list[str] = []
+        for dest, text in files.items():
+            fd = os.memfd_create("kw-" + os.path.basename(dest))
+            os.write(fd, text.encode())
+            os.lseek(fd, 0, os.SEEK_SET)
+            self._fds.append(fd)
+            args += ["--perms", "0644", "--ro-bind-data", str(fd), dest]
         return args
 
     def _hide_args(self) -> list[str]:
