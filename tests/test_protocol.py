@@ -39,6 +39,7 @@ SAMPLES: list[Any] = [
     ),
     p.ReferenceJob(problem_path="/p.py", device="cuda"),
     p.Positions(index=3, positions=((0, 5, 9), None)),
+    p.Go(),
     p.MetaCmd(),
     p.ExpectedCmd(cases=(Case("seed", 0, 7),)),
     p.TimeCmd(modes=("compiled",), compile_mode="max-autotune", loop=LOOP),

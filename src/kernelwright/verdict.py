@@ -138,6 +138,8 @@ class Verdict(BaseModel):
     timing: Timing | None = None
     environment: Environment
     seconds: float = 0.0
+    # wall seconds by phase on the judge's monotonic clock (judge/phases.py); they add up to `seconds`
+    phases: dict[str, float] = Field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)

@@ -8,6 +8,7 @@ per sample, each verdict is signed into the store, and the search decides whethe
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -138,14 +139,23 @@ class Session:
         return lambda spec, cand, cfg: fn(Item(spec, Path(cand)), cfg)
 
     def judge_jobs(self, interpreter: bool) -> int:
-        """Candidates judged at once: all samples on the CPU interpreter (nothing is timed) and on Ray
-        (one GPU per judgement); one at a time on a local GPU (two kernels timed on one card skew
-        each other)."""
+        """Candidates judged at once: all samples, on the CPU interpreter (nothing is timed), on Ray
+        (one GPU per judgement) and on a local GPU, where timing phases queue for the card
+        (judge/gpu_lock.py) so two kernels are never timed at once."""
         if self.config.judge_jobs:
             return self.config.judge_jobs
-        if interpreter or getattr(self._executor, "parallelism", None) is not None:
-            return self.config.samples
-        return 1
+        # A local GPU too: correctness work shares the card and timing takes it alone (judge/gpu_lock.py).
+        return self.config.samples
+
+    def _warm_workers(self, ctx: Any) -> contextlib.ExitStack:
+        """Judged in this process: pre-started candidate workers (one per concurrent judgement) and
+        this problem's reference kept warm between rounds (judge/pool.py); the caller closes it. With
+        Ray or a test's judge nothing starts: the pool starts workers only when judge() asks."""
+        from kernelwright.judge.pool import use_pool
+
+        stack = contextlib.ExitStack()
+        stack.enter_context(use_pool(spares=self.judge_jobs(ctx.hardware.interpreter), references=2))
+        return stack
 
     def _here(self) -> Any:
         """The environment this session's verdicts will carry, for environment-aware retrieval."""
@@ -374,6 +384,7 @@ class Session:
         self._start_run()
         stop: Stop | None = None
         bad_problem: str | None = None
+        warm = self._warm_workers(ctx)
         try:
             while stop is None:
                 self.budget.turns += 1
@@ -393,6 +404,8 @@ class Session:
                 stop = self.state.stop(self.budget)
         except KeyboardInterrupt:  # keep what was found: best.py and the summary are still written
             stop = Stop("interrupted", "stopped by the user (Ctrl-C)")
+        finally:
+            warm.close()
         summary = self._finish(stop, started)
         close = getattr(self._executor, "close", None)
         if self._owns_executor and close is not None:

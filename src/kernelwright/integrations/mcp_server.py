@@ -341,8 +341,12 @@ def docs_dir() -> Path | None:
 
 def serve() -> None:
     from kernelwright.integrations.mcp_tools import build_server
+    from kernelwright.judge.pool import use_pool
 
-    build_server().run("stdio")
+    # A coding agent verifies one problem over and over: its reference stays warm, and the next
+    # candidate's worker is started before it is asked for (judge/pool.py).
+    with use_pool(spares=1, references=4):
+        build_server().run("stdio")
 
 
 def build_server() -> Any:

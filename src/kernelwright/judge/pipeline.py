@@ -7,23 +7,19 @@ code (DESIGN "Pipeline").
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kernelwright import environment
 from kernelwright.errors import BadInput, ProblemError, WorkerProtocolError
-from kernelwright.judge import compare
 from kernelwright.judge.config import JudgeConfig
+from kernelwright.judge.gpu_lock import GpuLock, NoLock
+from kernelwright.judge.phases import PhaseClock
+from kernelwright.judge.pool import CandidateSlot, ReferenceSlot, WorkerPool, active_pool
 from kernelwright.judge.record import Expected, RunRecord
-from kernelwright.judge.session import CandidateSession
-from kernelwright.judge.timing import TimingEvidence, assemble_timing
-from kernelwright.judge.workers import start_candidate, start_reference
 from kernelwright.problem import ProblemSpec, load_problem
 from kernelwright.sandbox.channel import load_tensors
 from kernelwright.sandbox.jail import REQUIRED_LAYERS, probe
@@ -36,20 +32,21 @@ from kernelwright.worker.protocol import (
     Case,
     Ceilings,
     CeilingsCmd,
-    Device,
     DeviceName,
     DeviceNameCmd,
     ExpectedCmd,
     ExpectedOutputs,
+    Go,
     Message,
     Meta,
     MetaCmd,
     ProblemRaised,
-    QuitCmd,
-    ReferenceJob,
     TimingPlan,
     post,
 )
+
+if TYPE_CHECKING:  # torch: imported by _judge_in once the workers are starting (their imports overlap)
+    from kernelwright.judge.timing import TimingEvidence
 
 M = TypeVar("M", bound=Message)
 
@@ -90,9 +87,10 @@ def judge(
     cand_path, source = read_candidate(candidate)
     cuda = environment.cuda_available() if config.device == "auto" else config.device == "cuda"
     layers: list[str] = []  # filled with the candidate worker's isolation layers (environment.sandbox)
-    run = RunRecord()
+    run = RunRecord(phases=PhaseClock(started))
 
     def finish(run: RunRecord, timing: Any = None) -> Verdict:
+        run.phases.mark("finish")
         status, category = decide(run.reasons)
         return Verdict(
             problem=spec.id,
@@ -105,9 +103,12 @@ def judge(
             timing=timing if status == "accepted" else None,
             environment=environment.current(layers),
             seconds=round(time.monotonic() - started, 3),
+            phases=run.phases.rounded(),
         )
 
-    if config.static_guard and not _static_guard(source, run):
+    guarded = not config.static_guard or _static_guard(source, run)
+    run.phases.mark("guard")
+    if not guarded:
         return finish(run)
     if candidate_language(source) == "cuda" and not cuda:
         run.add(
@@ -118,8 +119,12 @@ def judge(
         return finish(run)
     if not _sandbox_ok(config, run, layers):
         return finish(run)
-    with tempfile.TemporaryDirectory(prefix="kw-judge-") as tmp:
-        timing = _judge_in(Path(tmp), spec, source, config, cuda, run, started, layers)
+    pool = active_pool()
+    if pool is None:  # one-shot: nothing kept, but the candidate worker still starts at once
+        with WorkerPool() as own:
+            timing = _judge_in(own, spec, source, config, cuda, run, started, layers)
+    else:
+        timing = _judge_in(pool, spec, source, config, cuda, run, started, layers)
     return finish(run, timing)
 
 
@@ -165,8 +170,18 @@ def _static_guard(source: str, run: RunRecord) -> bool:
     return clean
 
 
+class _Deadline:
+    """The judgement's deadline; time spent waiting for the GPU (other judgements) is added back."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def left(self) -> float:
+        return max(1.0, self.at - time.monotonic())
+
+
 def _judge_in(
-    tmp: Path,
+    pool: WorkerPool,
     spec: ProblemSpec,
     source: str,
     config: JudgeConfig,
@@ -175,30 +190,36 @@ def _judge_in(
     started: float,
     layers: list[str],
 ) -> Any:
-    private = tmp / "sandbox"
-    private.mkdir()
-    problem_copy = tmp / "problem.py"
-    shutil.copyfile(spec.path, problem_copy)
-    (private / "candidate.py").write_text(source, encoding="utf-8")
-    device: Device = "cuda" if cuda else "cpu"
-    deadline = started + config.timeout
-
-    def left() -> float:
-        return max(1.0, deadline - time.monotonic())
-
-    ref = start_reference(tmp, problem_copy, spec.source, config, cuda, keep_caches=config.reference_cache)
+    deadline = _Deadline(started + config.timeout)
+    left = deadline.left
+    gpu: GpuLock = GpuLock() if cuda else NoLock()
+    # Started first, so its interpreter, torch and Triton load while the reference works (a pool's
+    # spare has done that already).
+    cand = pool.candidate(cuda, config.memory_limit_mb)
+    ref: ReferenceSlot | None = None
+    clean = False
     try:
-        post(ref.send, ReferenceJob(problem_path=ref.path_inside(problem_copy), device=device))
-        post(ref.send, MetaCmd())
-        meta, _ = _ref_reply(ref, Meta, min(left(), config.compile_timeout + config.call_timeout), spec)
-        _trace("reference ready", started)
+        ref = pool.reference(spec.source, config, cuda)
+        # torch (the comparison needs it) loads here, while both workers load theirs: ~3 s off a
+        # one-shot verdict on 2 cores (docs/BENCHMARKS.md "Verdict speed").
+        from kernelwright.judge import compare
+        from kernelwright.judge.timing import TimingEvidence
+
+        _hold(gpu, "share", deadline, run, config)
+        post(ref.worker.send, MetaCmd())
+        meta, _ = _ref_reply(
+            ref.worker, Meta, min(left(), config.compile_timeout + config.call_timeout), spec
+        )
+        run.phases.mark("reference_start")
+        _trace("reference ready" + (" (warm)" if ref.warm else ""), started)
         cases, notes = _plan_cases(meta, config, cuda)
         run.correctness.notes.extend(notes)
-        expected = _expected(ref, cases, spec, min(left(), config.call_timeout * 2))
-        _trace("expected outputs", started)
+        expected = _expected(ref.worker, cases, spec, min(left(), config.call_timeout * 2))
         reuse_index, tail = _tail_cases(expected)
-        expected += _expected(ref, tail, spec, min(left(), config.call_timeout * 2))
+        expected += _expected(ref.worker, tail, spec, min(left(), config.call_timeout * 2))
         cases = cases + tail
+        run.phases.mark("reference_outputs")
+        _trace("expected outputs", started)
         for i, out in enumerate(expected[0].outputs if expected else []):
             why = compare.degenerate(out, meta.tolerance)
             if why:
@@ -207,37 +228,46 @@ def _judge_in(
         timing_plan = _timing_plan(config, native) if cuda and config.timing else None
         evidence = TimingEvidence(meta=meta, plan=timing_plan) if timing_plan else None
         if timing_plan and evidence:
-            evidence.ceilings = _ceilings(ref, left(), spec)
-            _trace("ceilings", started)
             # The baselines are timed in rounds interleaved with the candidate's timed calls, driven
             # from its first one (judge/timing.py): eager, then compiled, call by call.
-            evidence.ref, evidence.ref_timeout = ref, left
+            evidence.ref, evidence.ref_timeout = ref.worker, left
             evidence.modes = ("eager", "compiled") if config.compile_baseline else ("eager",)
-        _run_candidate(
-            tmp,
-            private,
-            problem_copy,
-            config,
-            cuda,
-            cases,
-            expected,
-            meta,
-            run,
-            timing_plan,
-            evidence,
-            left,
-            reuse_index,
-            layers,
-        )
+
+        def before_timing() -> None:
+            """The candidate is done with correctness: take the GPU alone, then let it time."""
+            assert evidence is not None and ref is not None
+            _hold(gpu, "exclusive", deadline, run, config)
+            evidence.ceilings = _ceilings(ref.worker, left(), spec)
+            post(cand.worker.send, Go())
+
+        _run_candidate(cand, spec, source, config, cuda, cases, expected, meta, run, timing_plan,
+                       evidence, left, reuse_index, layers, before_timing if evidence else None)  # fmt: skip
         if evidence is not None:
             evidence.close_reference()  # a candidate that stopped mid-timing leaves it waiting
         _trace("candidate and interleaved baselines done", started)
-        post(ref.send, QuitCmd())
+        clean = True
     finally:
-        ref.close(grace=2.0)
+        gpu.release()
+        if ref is not None:
+            pool.give_back(ref, clean)  # kept warm for this problem's next candidate, or closed
+        if cand.used:
+            cand.close()  # a candidate worker serves one candidate, whatever happened
+        else:
+            pool.unused(cand)
     if evidence and evidence.series.get("candidate") and not run.hard():
+        from kernelwright.judge.timing import assemble_timing
+
         return assemble_timing(evidence, run)
     return None
+
+
+def _hold(gpu: GpuLock, how: str, deadline: _Deadline, run: RunRecord, config: JudgeConfig) -> None:
+    """Take the GPU shared or alone; the wait is its own phase and extends the deadline."""
+    before = gpu.waited
+    getattr(gpu, how)(timeout=config.timeout)
+    waited = gpu.waited - before
+    deadline.at += waited
+    run.phases.take("gpu_wait", waited)
 
 
 def _expected(ref: Worker, cases: list[Case], spec: ProblemSpec, timeout: float) -> list[Expected]:
@@ -340,9 +370,9 @@ def _ceilings(ref: Worker, left: float, spec: ProblemSpec) -> Ceilings:
 
 
 def _run_candidate(
-    tmp: Path,
-    private: Path,
-    problem_copy: Path,
+    slot: CandidateSlot,
+    spec: ProblemSpec,
+    source: str,
     config: JudgeConfig,
     cuda: bool,
     cases: list[Case],
@@ -354,21 +384,25 @@ def _run_candidate(
     left: Any,
     reuse_index: int,
     layers: list[str],
+    before_timing: Any,
 ) -> None:
-    cand = start_candidate(tmp, private, problem_copy, config, cuda)
+    from kernelwright.judge.session import CandidateSession
+
+    cand = slot.worker
     layers.extend(cand.layers)
-    candidate_inside = cand.path_inside(private / "candidate.py")
+    problem_path, candidate_path, private = slot.load(spec.source, source)
     if evidence is not None:
         evidence.candidate_pid = cand.proc.pid  # its run-queue delay says whether the host was busy
     session = CandidateSession(cand, run, cases, expected, meta.tolerance, config)
     session.ref_ops = list(meta.ref_ops)
+    session.before_timing = before_timing
     try:
         post(
             cand.send,
             CandidateJob(
-                problem_path=cand.path_inside(problem_copy),
-                candidate_path=candidate_inside,
-                private_dir=os.path.dirname(candidate_inside),
+                problem_path=problem_path,
+                candidate_path=candidate_path,
+                private_dir=private,
                 device="cuda" if cuda else "cpu",
                 cases=tuple(cases),
                 ablation_case=cases[reuse_index],
@@ -380,5 +414,3 @@ def _run_candidate(
         session.drive(left, timing_plan, evidence)
     except WorkerDied as exc:
         run.add("KW-X001", Category.CRASH_OR_TIMEOUT, exc.reason, exc.log_tail)
-    finally:
-        cand.close(grace=2.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kernelwright.judge import codes
+from kernelwright.judge.phases import PhaseClock
 from kernelwright.verdict import Category, Correctness, Reason, Severity
 from kernelwright.worker.protocol import Case
 
@@ -27,6 +28,7 @@ class Expected:
 class RunRecord:
     reasons: list[Reason] = field(default_factory=list)
     correctness: Correctness = field(default_factory=Correctness)
+    phases: PhaseClock = field(default_factory=PhaseClock)
 
     def add(
         self,

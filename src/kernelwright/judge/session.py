@@ -101,6 +101,10 @@ class CandidateSession:
         self.current_case = ""
         self.c = run.correctness
         self.evidence: TimingEvidence | None = None
+        # Called when correctness is done and timing is planned: the pipeline takes the GPU's timing
+        # lock, measures the card's ceilings and sends `go` (the worker waits for it).
+        self.before_timing: Callable[[], None] | None = None
+        self.phases = run.phases
         # The receive deadline and what the worker is doing, for the timeout message.
         self.timeout = config.compile_timeout
         self.what = "starting and importing the candidate"
@@ -149,10 +153,12 @@ class CandidateSession:
         return False
 
     def _on_ready(self, msg: Ready, payload: bytes) -> bool:
+        self.phases.mark("candidate_start")
         self.timeout, self.what = self.config.compile_timeout, "importing and constructing the candidate"
         return False
 
     def _on_built(self, msg: Built, payload: bytes) -> bool:
+        self.phases.mark("candidate_build")
         self.timeout, self.what = self.config.call_timeout, "running forward (first call compiles kernels)"
         return False
 
@@ -187,15 +193,24 @@ class CandidateSession:
         return False
 
     def _on_case(self, msg: CaseResult, payload: bytes) -> bool:
-        self._check_case(msg, payload)
+        with self.phases.part("compare"):
+            self._check_case(msg, payload)
+        if self.case_index == len(self.expected):
+            self.phases.mark("correctness")
         return False
 
     def _on_ablation(self, msg: Ablation, payload: bytes) -> bool:
-        self._check_ablation(msg, payload)
+        with self.phases.part("compare"):
+            self._check_ablation(msg, payload)
         return False
 
     def _on_strict(self, msg: Strict, payload: bytes) -> bool:
         self._check_ops(list(msg.ops))
+        self.phases.mark("ablation")
+        if self.before_timing is not None and self.case_index == len(self.expected):
+            before, self.before_timing = self.before_timing, None  # once, whatever the worker sends
+            before()
+            self.timeout, self.what = self.config.call_timeout, "timing the candidate"
         return False
 
     def _on_share(self, msg: Share, payload: bytes) -> bool:
@@ -227,6 +242,8 @@ class CandidateSession:
             )
             return True
         self._finish()
+        if self.evidence is not None:
+            self.phases.mark("timing")
         return True
 
     HANDLERS: ClassVar[dict[str, Handler]] = {

@@ -28,8 +28,8 @@ from kernelwright.settings import cache_dir, max_worker_memory_mb
 # and no bound host path may lie under it, or the audit hook would take the harness's own frames
 # (a checkout at /work/main, say) for the candidate's: `_check_work_dir` refuses that.
 WORK = "/scratch"
-PROBLEM_INSIDE = f"{WORK}/problem.py"
-CANDIDATE_INSIDE = f"{WORK}/model_new.py"
+INPUT_INSIDE = f"{WORK}/in"  # read-only: problem.py (both workers) and model_new.py (the candidate's)
+PROBLEM_FILE, CANDIDATE_FILE = "problem.py", "model_new.py"
 REF_CACHE_INSIDE = "/var/cache/reference"
 # The candidate's tmpfs holds Triton's and torch-extension build caches: a CUDA C++ extension build
 # with its objects takes ~200-400 MB; 2 GiB leaves room and still caps a disk-filling candidate.
@@ -59,21 +59,26 @@ def reference_cache_dir(problem_source: str) -> Path:
     return path
 
 
-def start_reference(
-    tmp: Path, problem_copy: Path, problem_source: str, config: JudgeConfig, cuda: bool, keep_caches: bool
-) -> Worker:
+def start_reference(home: Path, problem_source: str, config: JudgeConfig, cuda: bool) -> Worker:
+    """A reference worker for one problem: `home/in/problem.py` is bound read-only at PROBLEM_INSIDE.
+
+    `home` belongs to the worker (judge/pool.py): the problem copy and, without bubblewrap, the
+    worker's HOME. The per-problem compile caches are bound read-write when `config.reference_cache`.
+    """
     _check_work_dir()
     rw: dict[str, str] = {}
     extra: dict[str, str] = {}
-    if keep_caches:
+    if config.reference_cache:
         rw[str(reference_cache_dir(problem_source))] = REF_CACHE_INSIDE
         extra = {
             "TORCHINDUCTOR_CACHE_DIR": f"{REF_CACHE_INSIDE}/inductor",
             "TRITON_CACHE_DIR": f"{REF_CACHE_INSIDE}/triton",
         }
-    env = scrubbed_env(tmp / "ref", cuda, extra)
+    (home / "in").mkdir(exist_ok=True)
+    (home / "in" / "problem.py").write_text(problem_source, encoding="utf-8")
+    env = scrubbed_env(home / "home", cuda, extra)
     spec = JailSpec(
-        ro_binds={str(problem_copy): PROBLEM_INSIDE},
+        ro_binds={str(home / "in"): INPUT_INSIDE},
         rw_binds=rw,
         gpu=cuda,
         tmpfs_mb=REFERENCE_TMPFS_MB,
@@ -81,28 +86,38 @@ def start_reference(
         env=env,
         cwd=WORK,
         writable=WORK,
+        host_writable=str(home),  # without bubblewrap: problem.py under the worker's own dir
     )
-    return Worker(
-        "kernelwright.worker.reference", env=env, cwd=tmp, log_path=tmp / "reference.log", jail=spec
-    )
+    return Worker("kernelwright.worker.reference", env=env, cwd=home, jail=spec)
 
 
-def start_candidate(tmp: Path, private: Path, problem_copy: Path, config: JudgeConfig, cuda: bool) -> Worker:
-    env = scrubbed_env(private, cuda)
+def start_candidate(home: Path, cuda: bool, memory_limit_mb: int | None) -> Worker:
+    """A candidate worker that starts now and waits for its job (judge/pool.py pre-starts them).
+
+    `home/in` is bound read-only at INPUT_INSIDE and empty at start: the judge writes the problem
+    and the candidate there when it hands the worker a job, so a pre-started worker has loaded torch
+    and Triton before any candidate exists.
+    """
+    _check_work_dir()
+    (home / "in").mkdir(exist_ok=True)
+    env = scrubbed_env(home / "home", cuda)
     spec = JailSpec(
-        ro_binds={str(problem_copy): PROBLEM_INSIDE, str(private / "candidate.py"): CANDIDATE_INSIDE},
+        ro_binds={str(home / "in"): INPUT_INSIDE},
         gpu=cuda,
         tmpfs_mb=CANDIDATE_TMPFS_MB,
-        memory_mb=config.memory_limit_mb or max_worker_memory_mb(),
+        memory_mb=memory_limit_mb or max_worker_memory_mb(),
         env=env,
         cwd=WORK,
         writable=WORK,
+        # Without bubblewrap the candidate's file must lie under its private dir too, or the audit
+        # hook would take the candidate's frames for the harness's (sandbox/policy.py).
+        host_writable=str(home),
     )
     return Worker(
-        "kernelwright.worker.candidate",
-        env=env,
-        cwd=private,
-        log_path=tmp / "candidate.log",
-        memory_limit_mb=config.memory_limit_mb,
-        jail=spec,
+        "kernelwright.worker.candidate", env=env, cwd=home, memory_limit_mb=memory_limit_mb, jail=spec
     )
+
+
+def private_dir(worker: Worker, home: Path) -> str:
+    """The candidate's private directory as it sees it: the tmpfs, or `home` without bubblewrap."""
+    return worker.jail.writable if worker.jail is not None else str(home)

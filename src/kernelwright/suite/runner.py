@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -87,7 +88,7 @@ def run_items(
         except Exception as exc:  # noqa: BLE001 - one item's failure is its own error; the suite goes on
             return item, None, f"internal error: {type(exc).__name__}: {exc}"
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with _warm_workers(judge_fn, jobs), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, it) for it in items]
         for fut in as_completed(futures):
             item, verdict, err = fut.result()
@@ -97,6 +98,16 @@ def run_items(
     order = {it.key: i for i, it in enumerate(items)}
     results.sort(key=lambda r: order[r[0].key])
     return results
+
+
+def _warm_workers(judge_fn: Judge, jobs: int) -> Any:
+    """Judged here: `jobs` pre-started candidate workers, and a warm reference per problem in flight
+    (judge/pool.py). Judged elsewhere (Ray): nothing to keep here."""
+    if judge_fn is not local_judge:
+        return contextlib.nullcontext()
+    from kernelwright.judge.pool import use_pool
+
+    return use_pool(spares=max(1, jobs), references=max(2, jobs))
 
 
 def fast_p(verdicts: list[Verdict], n_problems: int) -> dict[str, Any]:

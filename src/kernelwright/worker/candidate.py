@@ -2,8 +2,8 @@
 
 Run as `python -m kernelwright.worker.candidate CTL_FD RES_FD` by the parent (sandbox/launch.py).
 Order matters and is the defence:
- 1. read the channel key and the job from the control pipe;
- 2. import torch and Triton, capture timing/sync originals (worker/clock.py), load the problem and
+ 1. read the channel key, import torch and Triton, then read the job from the control pipe;
+ 2. capture timing/sync originals (worker/clock.py), load the problem and
     build the reference model's parameters, wrap Triton launches and extension loaders;
  3. install the audit policy; only then import the candidate.
 Outputs, post-call inputs and timings go to the parent as the typed messages of worker/protocol.py
@@ -36,6 +36,7 @@ def main(argv: list[str]) -> int:
         CaseResult,
         Contract,
         Done,
+        Go,
         Message,
         Raised,
         Ready,
@@ -52,6 +53,12 @@ def main(argv: list[str]) -> int:
     key = os.read(ctl_fd, 32)
     ctl = Channel(ctl_fd, None, key)
     res = Channel(None, res_fd, key)
+    # torch and Triton before the job: a pre-started worker (judge/pool.py) has them loaded by the
+    # time a candidate is known. Nothing of the candidate exists in this process yet.
+    import torch
+    import torch._dynamo  # noqa: F401 - the op log and deterministic mode import it: ~3 s on a CPU
+    import triton  # noqa: F401 - imported before the policy so its own set-up is unaudited
+
     job = CandidateJob.from_wire(ctl.recv()[0])
     lock = threading.Lock()
     res_send = res.send  # bound now: rebinding Channel.send later does not reach this closure
@@ -75,11 +82,8 @@ def main(argv: list[str]) -> int:
             )
         )
 
-    import torch
-
     cuda = job.device == "cuda"
     device = torch.device(job.device)
-    import triton  # noqa: F401 - imported before the policy so its own set-up is unaudited
 
     from kernelwright.sandbox.policy import AuditPolicy
     from kernelwright.worker import common
@@ -242,6 +246,10 @@ def main(argv: list[str]) -> int:
     ledger.before_launch = None
 
     timing = job.timing
+    if timing:
+        # Wait until the judge holds this GPU's timing lock: correctness work of other judgements
+        # may share the GPU, timing never does (judge/gpu_lock.py).
+        Go.from_wire(ctl.recv()[0])
     if timing and clock.cuda:
         from kernelwright.worker.kernel_share import measure_custom_share
 

@@ -54,6 +54,7 @@ class Kind(StrEnum):
     JOB = "job"
     CMD = "cmd"
     POSITIONS = "positions"
+    GO = "go"
     # worker -> parent, both workers (the shared timed-call exchange, worker/clock.py)
     TIMED = "timed"
     VALUES = "values"
@@ -411,6 +412,13 @@ class Positions(Message):
 
 
 @dataclass(frozen=True)
+class Go(Message):
+    """The candidate may start timing: the judge holds this GPU's timing lock (judge/gpu_lock.py)."""
+
+    KIND: ClassVar[Kind] = Kind.GO
+
+
+@dataclass(frozen=True)
 class MetaCmd(Command):
     OP: ClassVar[Op] = Op.META
 
@@ -658,7 +666,7 @@ FROM_CANDIDATE = Registry(
 FROM_REFERENCE = Registry(
     "reference message", ProblemRaised, Meta, ExpectedOutputs, DeviceName, Ceilings, Timed, Values, TimeDone
 )
-TO_CANDIDATE = Registry("candidate command", CandidateJob, Positions)
+TO_CANDIDATE = Registry("candidate command", CandidateJob, Positions, Go)
 TO_REFERENCE = Registry(
     "reference command",
     ReferenceJob, MetaCmd, ExpectedCmd, TimeCmd, DeviceNameCmd, CeilingsCmd, QuitCmd, Positions,
@@ -667,7 +675,7 @@ TO_REFERENCE = Registry(
 # Every class with a wire form: sealed below, and snapshotted by the candidate worker's integrity check.
 ALL_CLASSES: tuple[type, ...] = (
     _Record, Message, Command, Case, TimedLoop, TimingPlan,
-    CandidateJob, ReferenceJob, Positions, MetaCmd, ExpectedCmd, TimeCmd, DeviceNameCmd, CeilingsCmd,
+    CandidateJob, ReferenceJob, Positions, Go, MetaCmd, ExpectedCmd, TimeCmd, DeviceNameCmd, CeilingsCmd,
     QuitCmd, Timed, Values, Violation, Ready, Built, Contract, Raised, BadOutput, Tampered, Starting,
     CaseResult, Ablation, Strict, Share, Done, ProblemRaised, Meta, ExpectedOutputs, DeviceName, Ceilings,
     TimeDone,
