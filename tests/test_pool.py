@@ -227,3 +227,18 @@ def test_the_lock_holds_across_processes() -> None:
         holder.wait()
     lock.share(2)  # the holder's death released it
     lock.release()
+
+
+@pytest.mark.cuda
+def test_concurrent_judgements_on_one_gpu_are_timed_one_at_a_time(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    candidate = write(tmp_path, "correct", CORRECT)
+    cfg = JudgeConfig(seeds=1, fuzz=2, timed_calls=30, timeout=600)
+    with use_pool(spares=3, references=3), ThreadPoolExecutor(3) as ex:
+        verdicts = list(ex.map(lambda _: judge(RELU, candidate, cfg), range(3)))
+    for v in verdicts:
+        assert v.accepted and v.timing is not None, [r.message for r in v.reasons]
+        _phases_add_up(v)
+    # three timing phases on one GPU: at least two of them waited for another's to end
+    assert sum(1 for v in verdicts if v.phases.get("gpu_wait", 0) > 0.05) >= 2, [v.phases for v in verdicts]
