@@ -242,3 +242,27 @@ def test_concurrent_judgements_on_one_gpu_are_timed_one_at_a_time(tmp_path: Path
         _phases_add_up(v)
     # three timing phases on one GPU: at least two of them waited for another's to end
     assert sum(1 for v in verdicts if v.phases.get("gpu_wait", 0) > 0.05) >= 2, [v.phases for v in verdicts]
+
+
+def test_one_reference_worker_at_a_time_owns_a_problems_compile_cache() -> None:
+    """Two at once would write into each other's files under two uids (seen on an H200: Inductor's
+    PermissionError in the cache); the second compiles without the cache instead."""
+    from kernelwright.judge.pool import ReferenceSlot, reference_key
+    from kernelwright.judge.workers import REF_CACHE_INSIDE
+
+    source = RELU.read_text()
+    key = reference_key(source, QUICK, False)
+    first = ReferenceSlot.start(key, source, QUICK)
+    second = ReferenceSlot.start(key, source, QUICK)
+    try:
+        assert first.cache_lock is not None and second.cache_lock is None
+        assert REF_CACHE_INSIDE in first.worker.jail.spec.rw_binds.values()  # type: ignore[union-attr]
+        assert REF_CACHE_INSIDE not in second.worker.jail.spec.rw_binds.values()  # type: ignore[union-attr]
+    finally:
+        first.close(quit=False)
+        second.close(quit=False)
+    third = ReferenceSlot.start(key, source, QUICK)  # the first one's close released the cache
+    try:
+        assert third.cache_lock is not None
+    finally:
+        third.close(quit=False)

@@ -206,7 +206,7 @@ def _judge_in(
         from kernelwright.judge.timing import TimingEvidence
 
         _hold(gpu, "share", deadline, run, config)
-        post(ref.worker.send, MetaCmd())
+        post(ref.worker.send, MetaCmd(budget=0 if cuda else cpu_input_budget()))
         meta, _ = _ref_reply(
             ref.worker, Meta, min(left(), config.compile_timeout + config.call_timeout), spec
         )

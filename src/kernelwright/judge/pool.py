@@ -19,6 +19,7 @@ hold a pool for their lifetime. Everything here is thread-safe (suite jobs are t
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import threading
@@ -31,6 +32,7 @@ from kernelwright.judge.workers import (
     CANDIDATE_FILE,
     INPUT_INSIDE,
     PROBLEM_FILE,
+    lock_reference_cache,
     private_dir,
     start_candidate,
     start_reference,
@@ -94,16 +96,20 @@ class ReferenceSlot:
     warm: bool = False
     problem_inside: str = field(default="")
 
+    cache_lock: int | None = None  # held while this worker owns the problem's compile cache
+
     @classmethod
     def start(cls, key: ReferenceKey, problem_source: str, config: JudgeConfig) -> ReferenceSlot:
         home = Path(tempfile.mkdtemp(prefix="kw-ref-"))
+        lock = lock_reference_cache(problem_source) if config.reference_cache else None
         try:
-            worker = start_reference(home, problem_source, config, key[1])
+            worker = start_reference(home, problem_source, config, key[1], lock)
         except BaseException:
             shutil.rmtree(home, ignore_errors=True)
+            _close_fd(lock)
             raise
         inside = worker.path_inside(home / "in" / PROBLEM_FILE)
-        return cls(key, home, worker, problem_inside=inside)
+        return cls(key, home, worker, problem_inside=inside, cache_lock=lock)
 
     def alive(self) -> bool:
         return self.worker.proc.poll() is None
@@ -116,6 +122,14 @@ class ReferenceSlot:
             self.worker.close(grace=2.0 if quit else 0.0)
         finally:
             shutil.rmtree(self.home, ignore_errors=True)
+            _close_fd(self.cache_lock)  # after the worker is gone: its files are its last writes
+            self.cache_lock = None
+
+
+def _close_fd(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def reference_key(problem_source: str, config: JudgeConfig, cuda: bool) -> ReferenceKey:

@@ -13,7 +13,9 @@ its own baseline, never another problem's (THREATS #23).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 from pathlib import Path
 
 from kernelwright import environment
@@ -59,16 +61,37 @@ def reference_cache_dir(problem_source: str) -> Path:
     return path
 
 
-def start_reference(home: Path, problem_source: str, config: JudgeConfig, cuda: bool) -> Worker:
-    """A reference worker for one problem: `home/in/problem.py` is bound read-only at PROBLEM_INSIDE.
+def lock_reference_cache(problem_source: str) -> int | None:
+    """An open descriptor holding this problem's compile cache alone, or None when another reference
+    worker (a thread or another judge process) holds it.
+
+    The cache is chowned to the worker's fresh uid at its start, so two workers at once would write
+    into each other's files and fail (H200, three concurrent judgements of one problem: Inductor's
+    PermissionError on the cache). The second one compiles without the cache instead.
+    """
+    path = reference_cache_dir(problem_source).with_suffix(".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        os.close(fd)
+        return None
+
+
+def start_reference(
+    home: Path, problem_source: str, config: JudgeConfig, cuda: bool, cache_lock: int | None
+) -> Worker:
+    """A reference worker for one problem: `home/in/problem.py` is bound read-only at INPUT_INSIDE.
 
     `home` belongs to the worker (judge/pool.py): the problem copy and, without bubblewrap, the
-    worker's HOME. The per-problem compile caches are bound read-write when `config.reference_cache`.
+    worker's HOME. The per-problem compile caches are bound read-write when `config.reference_cache`
+    and the caller holds them (`cache_lock`, from lock_reference_cache).
     """
     _check_work_dir()
     rw: dict[str, str] = {}
     extra: dict[str, str] = {}
-    if config.reference_cache:
+    if config.reference_cache and cache_lock is not None:
         rw[str(reference_cache_dir(problem_source))] = REF_CACHE_INSIDE
         extra = {
             "TORCHINDUCTOR_CACHE_DIR": f"{REF_CACHE_INSIDE}/inductor",

@@ -421,6 +421,9 @@ class Go(Message):
 @dataclass(frozen=True)
 class MetaCmd(Command):
     OP: ClassVar[Op] = Op.META
+    # Inputs above this many elements (0: no limit) are not run: the forward and the op log use fuzz
+    # case 0 instead. On a CPU a 4096^3 bf16 matmul at benchmark size took over 300 s on 2 cores.
+    budget: int = 0
 
 
 @dataclass(frozen=True)

@@ -67,11 +67,18 @@ def main(argv: list[str]) -> int:
                 return 0
             if isinstance(cmd, p.MetaCmd):
                 inputs = common.make_inputs(problem, common.Case("seed", 0), device)
-                out = call(model, inputs)
+                probe = inputs  # what the forward and the op log run on
+                if (
+                    cmd.budget
+                    and common.numel_of(inputs) > cmd.budget
+                    and hasattr(problem, "get_fuzz_inputs")
+                ):
+                    probe = common.make_inputs(problem, common.Case("fuzz", 0), device)
+                out = call(model, probe)
                 flops = float(problem.get_flops(inputs)) if hasattr(problem, "get_flops") else 0.0
                 from kernelwright.worker.strict import torch_compute_ops
 
-                ref_ops = torch_compute_ops(functools.partial(call, model, inputs))
+                ref_ops = torch_compute_ops(functools.partial(call, model, probe))
                 outs = common.flatten_outputs(out)
                 send(
                     p.Meta(
