@@ -69,6 +69,9 @@ class Correctness(BaseModel):
     # "output-changed" | "output-unchanged" | "raised" | "no-custom-kernel" | None
     ablation: str | None = None
     custom_launches: int = 0
+    # how the fuzz cases were made: "problem" (its get_fuzz_inputs), "derived" (its size globals set to
+    # other values), "none" (benchmark shape only: a weaker verdict, reason KW-W005)
+    fuzz_source: str = ""
     notes: list[str] = Field(default_factory=list)
 
 

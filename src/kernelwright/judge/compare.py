@@ -7,6 +7,7 @@ indices, NaN/Inf positions, max abs and rel error, and a scale-free relative-RMS
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -131,3 +132,40 @@ def degenerate(expected: torch.Tensor, override: dict | None) -> str:
     if bool(((exp - const).abs() <= tol.atol + tol.rtol * exp.abs()).all()):
         return f"a constant output ({float(const):.4g}) passes the tolerance: the reference output is near-constant"
     return ""
+
+
+def constant_where_reference_is_not(expected: Any, got: Any, override: dict | None) -> str:
+    """A candidate output that is one value everywhere, where the reference's is not, on a problem
+    whose tolerance lets a constant pass (THREATS #20): the tolerance cannot tell, so this does.
+
+    An honest kernel on such a problem (KernelBench's Matmul-Subtract-Multiply-ReLU: most outputs are
+    zero) still returns the reference's few non-zero values; returning zeros everywhere does not.
+    """
+    if not isinstance(expected, torch.Tensor) or not isinstance(got, torch.Tensor):
+        return ""
+    if got.shape != expected.shape or got.numel() < 2 or not got.is_floating_point():
+        return ""
+    first = got.reshape(-1)[0]
+    if not bool(torch.isfinite(first)) or not bool((got == first).all()):
+        return ""
+    if bool((expected == expected.reshape(-1)[0]).all()) or not degenerate(expected, override):
+        return ""
+    return (
+        f"every element is {float(first):.4g} while the reference's output is not constant; a constant "
+        "passes this problem's tolerance, so the comparison alone cannot tell (degenerate problem)"
+    )
+
+
+def cannot_tell(expected: Any, got: Any, override: dict | None) -> bool:
+    """Both outputs pass the tolerance as a constant: the comparison says nothing about the kernel.
+
+    Not when the reference's output is exactly one value: then a constant is the right answer (and
+    on a tiny fuzz case, ReLU of three negative numbers, it is mere chance).
+    """
+    if not isinstance(expected, torch.Tensor) or not isinstance(got, torch.Tensor):
+        return False
+    if got.shape != expected.shape or not got.is_floating_point() or expected.numel() < 2:
+        return False
+    if bool((expected == expected.reshape(-1)[0]).all()):
+        return False
+    return bool(degenerate(expected, override)) and bool(degenerate(got, override))

@@ -206,14 +206,19 @@ def _judge_in(
         from kernelwright.judge.timing import TimingEvidence
 
         _hold(gpu, "share", deadline, run, config)
-        post(ref.worker.send, MetaCmd(budget=0 if cuda else cpu_input_budget()))
+        post(
+            ref.worker.send,
+            MetaCmd(budget=0 if cuda else cpu_input_budget(), fuzz=config.fuzz + config.seeds),
+        )
         meta, _ = _ref_reply(
             ref.worker, Meta, min(left(), config.compile_timeout + config.call_timeout), spec
         )
         run.phases.mark("reference_start")
         _trace("reference ready" + (" (warm)" if ref.warm else ""), started)
-        cases, notes = _plan_cases(meta, config, cuda)
-        run.correctness.notes.extend(notes)
+        cases = _plan_cases(meta, config, cuda, run)
+        if not cases:
+            clean = True
+            return None
         expected = _expected(ref.worker, cases, spec, min(left(), config.call_timeout * 2))
         reuse_index, tail = _tail_cases(expected)
         expected += _expected(ref.worker, tail, spec, min(left(), config.call_timeout * 2))
@@ -299,21 +304,48 @@ def _ref_reply(ref: Worker, want: type[M], timeout: float, spec: ProblemSpec) ->
     return msg, data
 
 
-def _plan_cases(meta: Meta, config: JudgeConfig, cuda: bool) -> tuple[list[Case], list[str]]:
+def _plan_cases(meta: Meta, config: JudgeConfig, cuda: bool, run: RunRecord) -> list[Case]:
+    """The checked cases; [] when none can run here (then `run` says why: KW-J003, skipped)."""
     salt = secrets.randbelow(2**31)
-    notes: list[str] = []
-    seeds = config.seeds
-    fuzz = config.fuzz if meta.has_fuzz else 0
-    if not meta.has_fuzz:
-        notes.append("the problem has no get_fuzz_inputs: checked at the benchmark shape only")
-    if not cuda and meta.numel > cpu_input_budget() and fuzz:
+    notes = run.correctness.notes
+    fuzz_seeds = list(meta.fuzz_seeds)
+    run.correctness.fuzz_source = meta.fuzz_source
+    if meta.fuzz_source == "derived":
+        notes.append(
+            f"the problem has no get_fuzz_inputs: fuzz cases derived from its size globals "
+            f"({', '.join(meta.size_globals)}) set to tiny, ragged, non-power-of-two values "
+            f"({len(fuzz_seeds)} accepted by the reference)"
+        )
+    elif meta.fuzz_source == "none":
+        run.add(
+            "KW-W005",
+            None,
+            "checked at the benchmark shape only: the problem has no get_fuzz_inputs and no size "
+            "globals to derive other shapes from, so a kernel right only at this shape would pass",
+            severity="soft",
+        )
+    seeds, fuzz = config.seeds, min(config.fuzz, len(fuzz_seeds))
+    budget = cpu_input_budget()
+    if not cuda and (meta.numel > budget or not meta.bench_run):
+        if not fuzz_seeds:
+            run.add(
+                "KW-J003",
+                Category.NEEDS_CUDA,
+                f"benchmark-size inputs ({meta.numel:,} elements) are beyond the CPU interpreter's budget "
+                f"({budget:,}) and the problem has no other shapes (no get_fuzz_inputs, no size globals "
+                "to derive them from): judge it on a GPU",
+            )
+            return []
+        fuzz, seeds = min(len(fuzz_seeds), config.fuzz + config.seeds), 0
         notes.append(
             f"benchmark-size inputs ({meta.numel:,} elements) exceed the CPU interpreter budget "
-            f"({cpu_input_budget():,}): judged on {fuzz + seeds} fuzz cases instead"
+            f"({budget:,}): judged on {fuzz} fuzz cases instead"
         )
-        fuzz, seeds = fuzz + seeds, 0
-    cases = [Case("seed", i, salt) for i in range(seeds)] + [Case("fuzz", i, salt) for i in range(fuzz)]
-    return cases, notes
+    cases = [Case("seed", i, salt) for i in range(seeds)] + [Case("fuzz", s, salt) for s in fuzz_seeds[:fuzz]]
+    if not cases:  # --seeds 0 on a problem with no other shapes: the benchmark shape, once
+        notes.append("no fuzz case could be made: checked at the benchmark shape once")
+        cases = [Case("seed", 0, salt)]
+    return cases
 
 
 def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:

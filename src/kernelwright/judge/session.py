@@ -299,6 +299,18 @@ class CandidateSession:
                 self.wrong_cases.append(exp.case.label())
                 if len(set(self.wrong_cases)) <= 2:  # two full reports say it; the count says the rest
                     self.run.add("KW-O001", Category.WRONG_OUTPUT, m.message)
+        for j, (e, got) in enumerate(zip(exp.outputs, outputs, strict=False)):
+            why = compare.constant_where_reference_is_not(e, got, self.tol)
+            if why:
+                self.run.add("KW-O005", Category.WRONG_OUTPUT, f"{where}, output {j}: {why}")
+            elif compare.cannot_tell(e, got, self.tol):
+                self.run.add(
+                    "KW-W006",
+                    None,
+                    f"output {j} is within the tolerance of a constant, and so is the reference's: this "
+                    "problem cannot tell the kernel from a constant (degenerate problem)",
+                    severity="soft",
+                )
         changed = compare.inputs_unchanged(exp.inputs, inputs_after)
         if changed:
             self.run.add("KW-O002", Category.INPUT_MUTATION, f"{where}: {changed}")

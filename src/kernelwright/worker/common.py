@@ -45,8 +45,13 @@ def to_device(obj: Any, device: torch.device) -> Any:
 def make_inputs(problem: ModuleType, case: Case, device: torch.device) -> list:
     """Inputs for one case. Timed cases use get_inputs() shapes with fresh values per seed."""
     seed_everything(case.rng_seed)
-    if case.kind == "fuzz":
+    if case.kind == "fuzz" and hasattr(problem, "get_fuzz_inputs"):
         raw = problem.get_fuzz_inputs(case.seed)
+    elif case.kind == "fuzz":  # derived from the problem's size globals (worker/shapes.py)
+        from kernelwright.worker.shapes import derived_inputs
+
+        with torch.device(device):
+            raw = derived_inputs(problem, case.seed)
     else:
         # Factory calls inside get_inputs() land on `device` directly: generating 10^8 values on
         # the GPU takes milliseconds, on the CPU seconds, and every timed call needs fresh ones.

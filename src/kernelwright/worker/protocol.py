@@ -421,9 +421,11 @@ class Go(Message):
 @dataclass(frozen=True)
 class MetaCmd(Command):
     OP: ClassVar[Op] = Op.META
-    # Inputs above this many elements (0: no limit) are not run: the forward and the op log use fuzz
-    # case 0 instead. On a CPU a 4096^3 bf16 matmul at benchmark size took over 300 s on 2 cores.
+    # Inputs above this many elements (0: no limit) are not made at all (their size comes from the
+    # meta device): the forward and the op log use the first fuzz case. On a CPU a 4096^3 bf16 matmul
+    # at benchmark size took over 300 s on 2 cores, and KernelBench inputs reach 6.4 GB per tensor.
     budget: int = 0
+    fuzz: int = 8  # fuzz seeds wanted: derived ones are tried on the reference and the good ones named
 
 
 @dataclass(frozen=True)
@@ -600,6 +602,11 @@ class Meta(Message):
     tolerance: dict[str, float] | None  # the problem's TOLERANCE override
     has_fuzz: bool
     ref_ops: tuple[str, ...]  # PyTorch compute ops the reference's forward runs
+    # where the fuzz cases come from: "problem" (get_fuzz_inputs), "derived" (size globals), "none"
+    fuzz_source: Literal["problem", "derived", "none"] = "problem"
+    fuzz_seeds: tuple[int, ...] = ()  # the fuzz seeds the reference accepts (all of them: "problem")
+    size_globals: tuple[str, ...] = ()  # the globals derived cases change
+    bench_run: bool = True  # the benchmark-size inputs were made and run (not only sized)
 
 
 @dataclass(frozen=True)

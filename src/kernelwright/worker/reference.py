@@ -66,36 +66,7 @@ def main(argv: list[str]) -> int:
             if isinstance(cmd, p.QuitCmd):
                 return 0
             if isinstance(cmd, p.MetaCmd):
-                inputs = common.make_inputs(problem, common.Case("seed", 0), device)
-                probe = inputs  # what the forward and the op log run on
-                if (
-                    cmd.budget
-                    and common.numel_of(inputs) > cmd.budget
-                    and hasattr(problem, "get_fuzz_inputs")
-                ):
-                    probe = common.make_inputs(problem, common.Case("fuzz", 0), device)
-                out = call(model, probe)
-                flops = float(problem.get_flops(inputs)) if hasattr(problem, "get_flops") else 0.0
-                from kernelwright.worker.strict import torch_compute_ops
-
-                ref_ops = torch_compute_ops(functools.partial(call, model, probe))
-                outs = common.flatten_outputs(out)
-                send(
-                    p.Meta(
-                        inputs=tuple(common.tensor_meta(t) for t in inputs),
-                        outputs=tuple(common.tensor_meta(t) for t in outs),
-                        numel=common.numel_of(inputs),
-                        io_bytes=sum(
-                            t.numel() * t.element_size()
-                            for t in [*inputs, *outs]
-                            if isinstance(t, torch.Tensor)
-                        ),
-                        flops=flops,
-                        tolerance=getattr(problem, "TOLERANCE", None),
-                        has_fuzz=hasattr(problem, "get_fuzz_inputs"),
-                        ref_ops=tuple(ref_ops),
-                    )
-                )
+                send(meta_of(problem, model, cmd, device, call))
             elif isinstance(cmd, p.ExpectedCmd):
                 for case in cmd.cases:
                     inputs = common.make_inputs(problem, case, device)
@@ -133,6 +104,65 @@ def main(argv: list[str]) -> int:
                 )
             )
             return 0
+
+
+def meta_of(problem: Any, model: Any, cmd: Any, device: Any, call: Any) -> Any:
+    """The problem's sizes, ops and fuzz plan (protocol `Meta`).
+
+    The benchmark-size inputs are sized on the meta device first; above `cmd.budget` elements they
+    are never made (a CPU would take minutes, or run out of memory on KernelBench's 6.4 GB inputs).
+    Without get_fuzz_inputs, fuzz cases are derived from size globals (worker/shapes.py) and each
+    one is run here once: the judge plans only those the reference accepts.
+    """
+    from kernelwright.worker import common, shapes
+    from kernelwright.worker import protocol as p
+    from kernelwright.worker.strict import torch_compute_ops
+
+    sized = shapes.estimate_inputs(problem)
+    inputs = None
+    if sized is None or not cmd.budget or common.numel_of(sized) <= cmd.budget:
+        inputs = common.make_inputs(problem, common.Case("seed", 0), device)
+    bench = inputs if inputs is not None else sized
+    assert bench is not None
+    names: tuple[str, ...] = ()
+    if hasattr(problem, "get_fuzz_inputs"):
+        source, seeds = "problem", tuple(range(cmd.fuzz))
+    else:
+        names = tuple(shapes.size_globals(problem))
+        good = []
+        for seed in range(cmd.fuzz) if names else ():
+            try:
+                call(model, common.make_inputs(problem, common.Case("fuzz", seed), device))
+                good.append(seed)
+            except Exception:  # noqa: BLE001 - a shape the reference refuses is not planned
+                continue
+        source, seeds = ("derived" if good else "none"), tuple(good)
+    probe = inputs
+    if probe is None and seeds:
+        probe = common.make_inputs(problem, common.Case("fuzz", seeds[0]), device)
+    outs: list = []
+    ref_ops: list[str] = []
+    if probe is not None:
+        outs = common.flatten_outputs(call(model, probe))
+        ref_ops = torch_compute_ops(functools.partial(call, model, probe))
+    try:
+        flops = float(problem.get_flops(bench)) if hasattr(problem, "get_flops") else 0.0
+    except Exception:  # noqa: BLE001 - a get_flops that needs real values: no roofline
+        flops = 0.0
+    return p.Meta(
+        inputs=tuple(common.tensor_meta(t) for t in bench),
+        outputs=tuple(common.tensor_meta(t) for t in outs),
+        numel=common.numel_of(bench),
+        io_bytes=shapes.tensor_bytes([*bench, *outs]),
+        flops=flops,
+        tolerance=getattr(problem, "TOLERANCE", None),
+        has_fuzz=bool(seeds),
+        ref_ops=tuple(ref_ops),
+        fuzz_source=source,  # type: ignore[arg-type]
+        fuzz_seeds=seeds,
+        size_globals=names,
+        bench_run=inputs is not None,
+    )
 
 
 def timed_loop(
