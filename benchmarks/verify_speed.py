@@ -155,7 +155,7 @@ def kernelbench_style(problem: Path, candidate: Path) -> dict[str, Any]:
 def suite(jobs: int, home: str) -> dict[str, Any]:
     t0 = time.monotonic()
     out = subprocess.run(
-        [sys.executable, "-m", "kernelwright", "suite", "run", str(SRC / "problems"), str(SRC / "library"),
+        [sys.executable, "-m", "kernelwright", "suite", "run", str(SRC / "problems"), "--candidates", str(SRC / "library"),
          "--jobs", str(jobs), "--json", "--no-store"],
         capture_output=True, text=True, env=env(home), timeout=7200,
     )  # fmt: skip
@@ -270,17 +270,18 @@ def main() -> int:
     doc["cold"] = [
         cli_verify(problem, args.candidate, tempfile.mkdtemp(prefix="kw-cold-")) for _ in range(args.runs)
     ]
-    cli_verify(problem, args.candidate, home)  # fills the warm home (baseline cache, ceilings)
+    if args.runs:
+        cli_verify(problem, args.candidate, home)  # fills the warm home (baseline cache, ceilings)
     doc["warm"] = [cli_verify(problem, args.candidate, home) for _ in range(args.runs)]
     checkpoint()
     if args.pooled:
         doc["pooled"] = pooled(problem, args.candidate, args.pooled, home)
     if cuda:
         doc["kernelbench"] = [kernelbench_style(problem, args.candidate) for _ in range(args.runs)]
-    summary = {
-        "cold CLI": statistics.median(r["wall_s"] for r in doc["cold"]),
-        "warm CLI": statistics.median(r["wall_s"] for r in doc["warm"]),
-    }
+    summary = {}
+    if args.runs:
+        summary["cold CLI"] = statistics.median(r["wall_s"] for r in doc["cold"])
+        summary["warm CLI"] = statistics.median(r["wall_s"] for r in doc["warm"])
     if doc.get("pooled", [])[1:]:
         summary["pooled (after the first)"] = statistics.median(r["wall_s"] for r in doc["pooled"][1:])
     if doc.get("kernelbench"):
