@@ -104,6 +104,14 @@ def inputs_unchanged(original: list, after: list) -> str:
     for i, (o, a) in enumerate(zip(original, after, strict=False)):
         if o is None:
             continue
+        if isinstance(o, dict):  # a large input: both workers sent its digest (worker/common.py)
+            if not isinstance(a, dict) or (a.get("shape"), a.get("dtype")) != (o["shape"], o["dtype"]):
+                return f"input {i} was replaced or reshaped"
+            if a.get("sha256") != o["sha256"]:
+                return (
+                    f"input {i} was modified in place (its {o['numel']} elements differ, compared by SHA-256)"
+                )
+            continue
         if type(a) is not torch.Tensor or a.shape != o.shape or a.dtype != o.dtype:
             return f"input {i} was replaced or reshaped"
         same = (

@@ -348,6 +348,11 @@ def _plan_cases(meta: Meta, config: JudgeConfig, cuda: bool, run: RunRecord) -> 
     return cases
 
 
+def _numel(t: Any) -> int:
+    """Elements of an input as the reference sent it: a CPU tensor, or a large one's digest."""
+    return int(t["numel"]) if isinstance(t, dict) else int(t.numel())
+
+
 def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:
     """A repeat of the largest case, then its shape with fresh values written into its buffers.
 
@@ -356,7 +361,7 @@ def _tail_cases(expected: list[Expected]) -> tuple[int, list[Case]]:
     because on a one-element input a stale answer can match by chance.
     """
     index = max(
-        range(len(expected)), key=lambda i: sum(int(t.numel()) for t in expected[i].inputs if t is not None)
+        range(len(expected)), key=lambda i: sum(_numel(t) for t in expected[i].inputs if t is not None)
     )
     big = expected[index].case  # also the ablation case: a skipped ReLU can look right on one element
     return index, [big, Case(big.kind, big.seed, (big.salt + 1) % 2**31)]

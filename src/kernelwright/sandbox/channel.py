@@ -26,7 +26,7 @@ import os
 import select
 import struct
 import time
-from _hashlib import hmac_digest
+from _hashlib import hmac_digest, hmac_new
 from typing import Any
 
 from kernelwright.errors import KernelwrightError, WorkerProtocolError
@@ -45,8 +45,12 @@ class Closed(KernelwrightError):
     """The other end closed the pipe (the worker exited or crashed)."""
 
 
-def _mac(key: bytes, header: bytes, payload: bytes) -> bytes:
-    return hmac_digest(key, header + b"\0" + payload, "sha256")
+def _mac(key: bytes, header: bytes, payload: bytes | bytearray) -> bytes:
+    """HMAC-SHA256 over header, NUL, payload; fed in pieces, so a 128 MiB payload is never copied
+    to be hashed (each copy cost ~0.14 s per 128 MiB here)."""
+    h = hmac_new(key, header + b"\0", "sha256")
+    h.update(payload)
+    return h.digest()
 
 
 def _head_mac(key: bytes, hlen: int, plen: int, header: bytes) -> bytes:
@@ -62,6 +66,7 @@ class Channel:
         # Captured now, before any untrusted import (see the module docstring).
         self._dumps = marshal.dumps
         self._digest = hmac_digest
+        self._hmac_new = hmac_new
         self._write = os.write
         self._pack = _PREFIX.pack
         self._lengths = _LENGTHS.pack
@@ -71,12 +76,14 @@ class Channel:
         assert self.write_fd is not None
         header = self._dumps({"kind": kind, **fields})
         head = self._digest(self.key, b"head\0" + self._lengths(len(header), len(payload)) + header, "sha256")
-        mac = self._digest(self.key, header + b"\0" + payload, "sha256")
-        frame = self._pack(len(header), len(payload), head, mac) + header + payload
-        view = memoryview(frame)
-        while view:
-            n = self._write(self.write_fd, view)
-            view = view[n:]
+        h = self._hmac_new(self.key, header + b"\0", "sha256")
+        h.update(payload)
+        # prefix and header, then the payload as it is: no frame-sized copy
+        for part in (self._pack(len(header), len(payload), head, h.digest()) + header, payload):
+            view = memoryview(part)
+            while view:
+                n = self._write(self.write_fd, view)
+                view = view[n:]
 
     # -- reading ---------------------------------------------------------------------------------
     def _fill(self, n: int, deadline: float | None) -> None:
@@ -90,7 +97,7 @@ class Channel:
                 ready, _, _ = select.select([self.read_fd], [], [], min(left, 1.0))
                 if not ready:
                     continue
-            chunk = os.read(self.read_fd, max(n - len(self._buf), 1 << 16))
+            chunk = os.read(self.read_fd, max(n - len(self._buf), 1 << 20))
             if not chunk:
                 raise Closed
             self._buf += chunk
@@ -106,7 +113,8 @@ class Channel:
             raise WorkerProtocolError("a message header on the result channel failed authentication")
         total = _PREFIX.size + hlen + plen
         self._fill(total, deadline)
-        payload = bytes(self._buf[_PREFIX.size + hlen : total])
+        with memoryview(self._buf) as view:  # one copy out of the buffer, not two
+            payload = bytes(view[_PREFIX.size + hlen : total])
         del self._buf[:total]
         if not hmac.compare_digest(mac, _mac(self.key, header, payload)):
             raise WorkerProtocolError("a message on the result channel failed authentication")

@@ -31,6 +31,7 @@ from kernelwright.secrets import probe_env
 from kernelwright.settings import max_worker_memory_mb
 
 OUTPUT_TAIL_BYTES = 1 << 20  # what the parent keeps of a worker's stdout+stderr
+PIPE_SIZE = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 class WorkerDied(KernelwrightError):
@@ -88,6 +89,8 @@ def _high_pipe() -> tuple[int, int]:
     numbers out, and the child's stdin/stdout redirection would then land on the result channel.
     """
     r, w = os.pipe()
+    with contextlib.suppress(OSError):  # 1 MiB instead of 64 KiB: 16x fewer wake-ups per tensor sent
+        fcntl.fcntl(w, PIPE_SIZE, 1 << 20)
     ends = []
     for fd in (r, w):
         high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)

@@ -132,6 +132,8 @@ def main(argv: list[str]) -> int:
         if names:
             send(Tampered(names=tuple(sorted(set(names))), stage=stage))
 
+    inputs_record = common.inputs_record  # bound before the candidate is imported (rebinding is moot)
+
     # -- import the candidate ------------------------------------------------------------------
     try:
         cand = common.load_module(job.candidate_path, "kw_candidate")
@@ -211,7 +213,7 @@ def main(argv: list[str]) -> int:
             return 0
         send(
             CaseResult(case=label, launches=dict(ledger.counts), failures=tuple(ledger.failures), ms=t.ms),
-            dump_tensors({"outputs": cpu_tensors(snap), "inputs": cpu_tensors(inputs)}),
+            dump_tensors({"outputs": cpu_tensors(snap), "inputs": inputs_record(inputs)}),
         )
         check_integrity(label)
 

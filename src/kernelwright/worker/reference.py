@@ -70,9 +70,7 @@ def main(argv: list[str]) -> int:
             elif isinstance(cmd, p.ExpectedCmd):
                 for case in cmd.cases:
                     inputs = common.make_inputs(problem, case, device)
-                    before = [
-                        x.detach().cpu().clone() if isinstance(x, torch.Tensor) else None for x in inputs
-                    ]
+                    before = common.inputs_record(inputs)
                     snap, why = plain_outputs(call(model, inputs))
                     if snap is None:
                         raise TypeError(f"reference forward: {why}")
