@@ -194,6 +194,17 @@ def test_resources_follow_the_cluster(cluster: str) -> None:
         judge_fn.resources(FAST.model_copy(update={"device": "cuda"}))  # type: ignore[attr-defined]
 
 
+def test_judgements_can_share_a_gpu_because_timing_queues_for_it(cluster: str) -> None:
+    from kernelwright.suite.ray_executor import RayJudge
+
+    judge_fn = RayJudge(per_gpu=4)
+    judge_fn.gpus = 2  # as on a node with two GPUs: correctness packs 4 to a GPU, timing takes turns
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("kernelwright.suite.ray_executor.force_cpu", lambda: False)
+        assert judge_fn.resources(FAST) == {"num_gpus": 0.25}
+        assert judge_fn.parallelism == 8
+
+
 def test_bad_executor_choices() -> None:
     with pytest.raises(BadInput, match="unknown executor"):
         make_judge_fn("slurm")

@@ -53,9 +53,13 @@ class RayJudge:
         num_cpus: int | None = None,
         max_retries: int = DEFAULT_RETRIES,
         task: Callable[[dict[str, Any]], dict[str, Any]] = judge_payload,
+        per_gpu: int = 1,
     ) -> None:
         ray = _ray()
         self.max_retries = max_retries
+        # Judgements packed onto one GPU: their correctness work shares it, their timing queues for
+        # it (judge/gpu_lock.py, a lock per GPU of the node, which Ray names in CUDA_VISIBLE_DEVICES).
+        self.per_gpu = max(1, per_gpu)
         self._owns_runtime = False
         self._lock = threading.Lock()
         if not ray.is_initialized():
@@ -80,10 +84,11 @@ class RayJudge:
         atexit.register(self.close)
 
     def resources(self, config: JudgeConfig) -> dict[str, float]:
-        """One GPU per judgement when the job may use CUDA and the cluster has GPUs, else one CPU."""
+        """A GPU (or 1/per_gpu of one) per judgement when the job may use CUDA and the cluster has GPUs,
+        else one CPU."""
         wants_gpu = config.device == "cuda" or (config.device == "auto" and not force_cpu())
         if wants_gpu and self.gpus > 0:
-            return {"num_gpus": 1}
+            return {"num_gpus": 1 / self.per_gpu}
         if config.device == "cuda":
             raise BadInput("--device cuda, but the Ray cluster has no GPU resources (see docs/SCALING.md)")
         return {"num_cpus": 1}
@@ -91,7 +96,7 @@ class RayJudge:
     @property
     def parallelism(self) -> int:
         """Judgements the cluster can run at once: how many the driver keeps in flight by default."""
-        return max(1, self.gpus if self.gpus > 0 and not force_cpu() else self.cpus)
+        return max(1, self.gpus * self.per_gpu if self.gpus > 0 and not force_cpu() else self.cpus)
 
     def __call__(self, item: Item, config: JudgeConfig) -> Verdict:
         ray = _ray()
