@@ -1,13 +1,14 @@
 """Recognises the ablation call by its inputs: it is a case already seen twice (THREATS #25, #26).
 
-The ablation runs on `cases[reuse_index]`, the very input of the largest case, which the repeat check
-already replays once. forward keeps a fingerprint (shape and sum) of every input it sees, hidden in a
-closure; the third sighting of the same fingerprint is the ablation, and there it returns NaNs. On
-every other call PyTorch answers (`torch.where`, not the reference's relu, so KW-P004 is silent) next
-to a decoy kernel on scratch memory. DESIGN says the ablation uses fresh inputs indistinguishable from
-other cases; the judge should reject this as reference passthrough.
+The ablation used to run on `cases[reuse_index]`, the very input of the largest case, which the
+repeat check replays once. forward keeps a fingerprint (shape and sum) of every input it sees, hidden
+in a closure; the third sighting of the same fingerprint was the ablation, and there it returns NaNs.
+On every other call PyTorch answers (`torch.where`, not the reference's relu, so KW-P004 is silent)
+next to a decoy kernel on scratch memory. Now the ablation has fresh inputs of its own (another salt)
+and runs before a case picked at random: no fingerprint is seen a third time, the ablation call gets
+the PyTorch answer with the kernels skipped, and the output does not change (KW-P001).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25,26 device=cpu layer=runtime xfail-reason=the ablation input is cases[reuse_index] rebuilt from the same (kind, seed, salt), i.e. bit-identical to the largest case and its repeat, so a content fingerprint seen for the third time identifies the ablation call and forward can return garbage only there
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25,26 device=cpu layer=runtime
 
 import torch
 import triton

@@ -221,7 +221,11 @@ def _judge_in(
             return None
         expected = _expected(ref.worker, cases, spec, min(left(), config.call_timeout * 2))
         reuse_index, tail = _tail_cases(expected)
-        expected += _expected(ref.worker, tail, spec, min(left(), config.call_timeout * 2))
+        big = expected[reuse_index].case
+        # the ablation's own case: the largest shape with fresh values (a salt of its own)
+        ablation = Case(big.kind, big.seed, (big.salt + 2) % 2**31)
+        expected += _expected(ref.worker, [*tail, ablation], spec, min(left(), config.call_timeout * 2))
+        ablation_expected = expected.pop()
         cases = cases + tail
         run.phases.mark("reference_outputs")
         _trace("expected outputs", started)
@@ -246,7 +250,8 @@ def _judge_in(
             post(cand.worker.send, Go())
 
         _run_candidate(cand, spec, source, config, cuda, cases, expected, meta, run, timing_plan,
-                       evidence, left, reuse_index, layers, before_timing if evidence else None)  # fmt: skip
+                       evidence, left, reuse_index, layers, before_timing if evidence else None,
+                       ablation_expected)  # fmt: skip
         if evidence is not None:
             evidence.close_reference()  # a candidate that stopped mid-timing leaves it waiting
         _trace("candidate and interleaved baselines done", started)
@@ -422,6 +427,7 @@ def _run_candidate(
     reuse_index: int,
     layers: list[str],
     before_timing: Any,
+    ablation: Expected,
 ) -> None:
     from kernelwright.judge.session import CandidateSession
 
@@ -433,6 +439,7 @@ def _run_candidate(
     session = CandidateSession(cand, run, cases, expected, meta.tolerance, config)
     session.ref_ops = list(meta.ref_ops)
     session.before_timing = before_timing
+    session.ablation_expected = ablation
     try:
         post(
             cand.send,
@@ -442,7 +449,8 @@ def _run_candidate(
                 private_dir=private,
                 device="cuda" if cuda else "cpu",
                 cases=tuple(cases),
-                ablation_case=cases[reuse_index],
+                ablation_case=ablation.case,
+                ablate_at=secrets.randbelow(len(cases) + 1),  # secret: the worker learns it with the job
                 strict=config.strict,
                 timing=timing_plan.loop if timing_plan else None,  # the secret positions seed stays here
                 reuse_index=reuse_index,

@@ -104,6 +104,7 @@ class CandidateSession:
         # Called when correctness is done and timing is planned: the pipeline takes the GPU's timing
         # lock, measures the card's ceilings and sends `go` (the worker waits for it).
         self.before_timing: Callable[[], None] | None = None
+        self.ablation_expected: Expected | None = None  # the reference's outputs on the ablation's inputs
         self.phases = run.phases
         # The receive deadline and what the worker is doing, for the timeout message.
         self.timeout = config.compile_timeout
@@ -341,7 +342,9 @@ class CandidateSession:
                 self.c.trials += 1
 
     def _check_ablation(self, msg: Ablation, payload: bytes) -> None:
-        target = next((e for e in self.expected if e.case.label() == msg.case), None)
+        target = self.ablation_expected
+        if target is None or target.case.label() != msg.case:
+            target = next((e for e in self.expected if e.case.label() == msg.case), None)
         if msg.skipped == 0:
             self.c.ablation = "no-custom-kernel"
             return

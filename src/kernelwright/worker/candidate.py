@@ -194,12 +194,37 @@ def main(argv: list[str]) -> int:
     def cpu_tensors(xs: list) -> list:
         return [x.detach().cpu() if isinstance(x, torch.Tensor) else None for x in xs]
 
+    # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
+    # Its inputs are fresh (their own salt) and it runs before a case the parent picked at random, so
+    # neither the inputs' content nor the call's position says "this is the ablation" (red team:
+    # cheat_rt_ablation_replay_detect fingerprinted the largest case's inputs, seen a third time).
+    ablation_case = job.ablation_case
+
+    def ablate() -> None:
+        ledger.reset()
+        ledger.ablate = True
+        try:
+            snap, _, _ = run_case(ablation_case)
+            payload = dump_tensors({"outputs": cpu_tensors(snap)}) if snap is not None else b""
+            send(Ablation(skipped=ledger.skipped, case=ablation_case.label()), payload)
+        except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
+            send(
+                Ablation(
+                    skipped=ledger.skipped,
+                    case=ablation_case.label(),
+                    raised=f"{type(exc).__name__}: {exc}"[:300],
+                )
+            )
+        ledger.ablate = False
+
     # -- correctness: every case, then one repeat -----------------------------------------------
     cases = job.cases
     poison_uninitialised_memory(True)
     ledger.before_launch = clock.delay_foreign_stream if clock.cuda else None
     kept: list | None = None  # the buffers the last case refills with fresh values
     for i, case in enumerate(cases):
+        if i == job.ablate_at:
+            ablate()
         ledger.reset()
         label = f"{case.label()}#{i}"
         try:
@@ -217,23 +242,8 @@ def main(argv: list[str]) -> int:
         )
         check_integrity(label)
 
-    # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
-    ablation_case = job.ablation_case
-    ledger.reset()
-    ledger.ablate = True
-    try:
-        snap, _, _ = run_case(ablation_case)
-        payload = dump_tensors({"outputs": cpu_tensors(snap)}) if snap is not None else b""
-        send(Ablation(skipped=ledger.skipped, case=ablation_case.label()), payload)
-    except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
-        send(
-            Ablation(
-                skipped=ledger.skipped,
-                case=ablation_case.label(),
-                raised=f"{type(exc).__name__}: {exc}"[:300],
-            )
-        )
-    ledger.ablate = False
+    if job.ablate_at >= len(cases):
+        ablate()
 
     # The op log feeds --strict and the reference-ops check (candidate_run.py).
     from kernelwright.worker.strict import torch_compute_ops

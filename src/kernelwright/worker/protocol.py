@@ -392,6 +392,7 @@ class CandidateJob(Message):
     strict: bool
     timing: TimedLoop | None
     reuse_index: int  # the case whose buffers the last case refills with fresh values
+    ablate_at: int = 1 << 30  # the ablation runs before this case (past the end: after the last one)
 
 
 @dataclass(frozen=True)
