@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -141,3 +143,42 @@ def find_candidates(candidates_dir: Path, stem: str) -> list[Path]:
     for folder in sorted(p for p in candidates_dir.rglob(stem) if p.is_dir()):
         hits.extend(sorted(folder.glob("*.py")))
     return hits
+
+
+# KernelBench's generated-kernel folders (its runs/<run>/ layout) name a sample of problem N of level L
+# `level_{L}_problem_{N}_sample_{S}_kernel.py`; its problem files are `{N}_{Name}.py` in `level{L}/`.
+KERNELBENCH_SAMPLE = re.compile(r"level_(\d+)_problem_(\d+)_sample_(\d+)_kernel\.py")
+_PROBLEM_NUMBER = re.compile(r"(\d+)_")
+_LEVEL_FOLDER = re.compile(r"level(\d+)")
+
+
+def kernelbench_samples(candidates_dir: Path) -> dict[tuple[int, int], list[Path]]:
+    """KernelBench generated kernels under ``candidates_dir`` (any depth), by (level, problem number).
+
+    Indexed once for the whole suite: a KernelBench run holds hundreds of files, and a glob per problem
+    would walk them all for each of its 250 problems. Samples come in sample order (2 before 10).
+    """
+    found: dict[tuple[int, int], list[tuple[int, Path]]] = defaultdict(list)
+    for path in candidates_dir.rglob("level_*_problem_*_sample_*_kernel.py"):
+        m = KERNELBENCH_SAMPLE.fullmatch(path.name)
+        if m and path.is_file():
+            found[(int(m[1]), int(m[2]))].append((int(m[3]), path))
+    return {key: [p for _, p in sorted(hits)] for key, hits in found.items()}
+
+
+def kernelbench_candidates(samples: dict[tuple[int, int], list[Path]], problem: Path) -> list[Path]:
+    """The samples of ``problem`` (a ``{N}_Name.py`` file, or a ``{N}_Name/problem.py`` folder).
+
+    The level comes from the nearest ``level{L}`` folder above the problem; a problem outside any level
+    folder takes the samples of its number at every level.
+    """
+    number = _PROBLEM_NUMBER.match(stem_of(problem))
+    if number is None:
+        return []
+    level = next((int(m[1]) for d in problem.parents if (m := _LEVEL_FOLDER.fullmatch(d.name))), None)
+    return [
+        path
+        for (lvl, num), paths in sorted(samples.items())
+        if num == int(number[1]) and (level is None or lvl == level)
+        for path in paths
+    ]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from kernelwright.cli.common import UnavailableStore, build_config, fail, open_store_or_spool, record, warn
 from kernelwright.cli.render import console, suite_table, summary_table
@@ -146,8 +147,27 @@ def run_suite_command(
         out = console()
         out.print(suite_table([(it.problem.id, it.candidate.name, v, e) for it, v, e in results]))
         out.print(summary_table(summary))
+        out.print(fast_p_table(summary["fast_p"]))
     all_ok = results and all(v is not None and v.accepted for _, v, _ in results)
     return 0 if all_ok else 1
+
+
+def fast_p_table(block: dict[str, Any]) -> Table:
+    """KernelBench's fast_p next to the judge's: same thresholds, two notions of correct."""
+    table = Table(title=f"fast_p (speedup = {block['speedup']})", title_justify="left")
+    table.add_column("correct by")
+    table.add_column("correct")
+    for p in block["thresholds"]:
+        table.add_column(f"fast_{p:g}", justify="right")
+    rows = (
+        ("KernelBench: outputs match at the benchmark shape", block["kernelbench"]),
+        ("kernelwright: accepted", block["strict"]),
+    )
+    for label, row in rows:
+        cells = [row[f"fast_{p:g}"] for p in block["thresholds"]]
+        correct = f"{row['correct']} of {block['problems']}"
+        table.add_row(label, correct, *("-" if c is None else f"{c:.2f}" for c in cells))
+    return table
 
 
 def _strip(record: dict) -> dict:
@@ -156,8 +176,6 @@ def _strip(record: dict) -> dict:
 
 def suite_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show the bundled suite."""
-    from rich.table import Table
-
     from kernelwright.problem import bundled_dir, discover
 
     specs = discover(bundled_dir())
@@ -178,7 +196,17 @@ def suite_run(
     problems_dir: Annotated[
         Path, typer.Argument(help="Problems in KernelBench layout (level folders allowed)")
     ],
-    candidates: Annotated[Path, typer.Option(help="Candidates as <problem-stem>.py or <problem-stem>/*.py")],
+    candidates_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Candidates as <problem-stem>.py, <problem-stem>/*.py, or KernelBench's generated "
+            "level_L_problem_N_sample_S_kernel.py (paired with the problem file N_*.py)",
+            show_default=False,
+        ),
+    ] = None,
+    candidates: Annotated[
+        Path | None, typer.Option(help="The candidates directory (the same as CANDIDATES_DIR)")
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one kernelwright.suite/1 JSON object")
     ] = False,
@@ -199,8 +227,9 @@ def suite_run(
     db: Annotated[str | None, typer.Option()] = None,
     allow_weak_sandbox: Annotated[bool, typer.Option("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)] = False,
 ) -> None:
-    """Judge every candidate of a suite; print a table, fast_p, or JSON."""
+    """Judge every candidate of a suite; print a table, fast_p (KernelBench's and the judge's), or JSON."""
     try:
+        folder = _candidates_folder(candidates_dir, candidates)
         cfg = build_config(
             config,
             seeds=seeds,
@@ -211,7 +240,7 @@ def suite_run(
         )
         code = run_suite_command(
             problems_dir,
-            candidates,
+            folder,
             cfg,
             as_json=as_json,
             jobs=jobs,
@@ -225,12 +254,24 @@ def suite_run(
     raise typer.Exit(code)
 
 
+def _candidates_folder(positional: Path | None, option: Path | None) -> Path:
+    if positional is not None and option is not None and positional != option:
+        raise BadInput(f"two candidates directories given: {positional} and --candidates {option}")
+    folder = positional or option
+    if folder is None:
+        raise BadInput("no candidates directory: give CANDIDATES_DIR (or --candidates DIR)")
+    return folder
+
+
 def mount(app: typer.Typer) -> None:
     suite_app = typer.Typer(
         help="Bundled and user suites: list problems, judge many candidates.", no_args_is_help=True
     )
     suite_app.command("list")(suite_list)
     suite_app.command(
-        "run", epilog="Exit status: 0 when every candidate is accepted, 1 otherwise, 2 bad input."
+        "run",
+        epilog="Exit status: 0 when every candidate is accepted, 1 otherwise, 2 bad input.\n\n"
+        "Examples: kernelwright suite run KernelBench/KernelBench/level1 runs/my_run --json\n\n"
+        "kernelwright suite run problems/ --candidates kernels/ --jobs 4",
     )(suite_run)
     app.add_typer(suite_app, name="suite")
