@@ -5,23 +5,42 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kernelwright.cli.common import build_config, fail, input_file, judge_and_record, open_store_or_spool
+from kernelwright.cli.common import (
+    build_config,
+    fail,
+    input_file,
+    judge_and_record,
+    open_store_or_spool,
+    record,
+)
 from kernelwright.cli.progress import JUDGE_PHASES, spinner
 from kernelwright.cli.render import console, verdict_table
 from kernelwright.errors import KernelwrightError
+from kernelwright.integrations.gpumode import is_task_dir
+
+if TYPE_CHECKING:
+    from kernelwright.judge import JudgeConfig
+    from kernelwright.verdict import Verdict
 
 WEAK_SANDBOX_HELP = "accept a verdict from a sandbox missing some isolation layers (the verdict says which)"
 
 
 def verify(
     problem: Annotated[
-        Path, typer.Argument(help="KernelBench-format problem file (class Model, get_inputs, ...)")
+        Path,
+        typer.Argument(
+            help="KernelBench-format problem file (class Model, get_inputs, ...), or a GPU MODE task "
+            "folder (task.yml, reference.py)"
+        ),
     ],
-    candidate: Annotated[Path, typer.Argument(help="Candidate file defining class ModelNew")],
+    candidate: Annotated[
+        Path,
+        typer.Argument(help="Candidate file defining class ModelNew (for a GPU MODE task: custom_kernel)"),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one verdict JSON object")] = False,
     seeds: Annotated[int | None, typer.Option(help="Benchmark-size seeds to check (default 5)")] = None,
     fuzz: Annotated[int | None, typer.Option(help="Fuzz cases from get_fuzz_inputs (default 8)")] = None,
@@ -46,10 +65,15 @@ def verify(
             device=device,
             allow_weak_sandbox=allow_weak_sandbox or None,
         )
-        input_file(problem, "problem")
-        input_file(candidate, "candidate")
-        with spinner(f"judging {candidate.name}", JUDGE_PHASES):
-            verdict, body = judge_and_record(problem, candidate, cfg, open_store_or_spool(no_store, db))
+        if is_task_dir(problem):  # a GPU MODE task folder and its submission.py
+            input_file(candidate, "submission")
+            with spinner(f"judging {candidate.name}", JUDGE_PHASES):
+                verdict, body = judge_gpumode(problem, candidate, cfg, open_store_or_spool(no_store, db))
+        else:
+            input_file(problem, "problem")
+            input_file(candidate, "candidate")
+            with spinner(f"judging {candidate.name}", JUDGE_PHASES):
+                verdict, body = judge_and_record(problem, candidate, cfg, open_store_or_spool(no_store, db))
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -59,6 +83,16 @@ def verify(
         if body.get("record_id"):
             console().print(f"[dim]recorded as {body['record_id']}[/]")
     raise typer.Exit(0 if verdict.accepted else 1)
+
+
+def judge_gpumode(task_dir: Path, submission: Path, config: JudgeConfig, store: Any) -> tuple[Verdict, dict]:
+    """Judge a GPU MODE submission and record it with the generated sources it was judged from."""
+    from kernelwright.integrations.gpumode import judge_submission
+
+    verdict, generated = judge_submission(task_dir, submission, config)
+    origin = {"kind": "file", "gpumode_task": str(task_dir.resolve())}
+    body = record(store, verdict, generated.problem_source, generated.candidate_source, origin=origin)
+    return verdict, body
 
 
 def guard(
@@ -83,5 +117,9 @@ def guard(
 
 
 def mount(app: typer.Typer) -> None:
-    app.command(epilog="Exit status: 0 accepted, 1 rejected or skipped, 2 bad invocation.")(verify)
+    app.command(
+        epilog="Exit status: 0 accepted, 1 rejected or skipped, 2 bad invocation.\n\n"
+        "Examples: kernelwright verify problem.py model_new.py --json\n\n"
+        "kernelwright verify reference-kernels/problems/pmpp_v2/vectoradd_py submission.py"
+    )(verify)
     app.command()(guard)
