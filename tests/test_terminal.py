@@ -46,3 +46,20 @@ def test_spinner_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) ->
         pass
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_version_names_the_package_and_toolchain_without_loading_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kernelwright.cli.app import main\n"
+        "sys.argv = ['kernelwright', '--version']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+        "assert 'torch' not in sys.modules, 'the version line imported torch'\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip()
+    assert line.startswith("kernelwright 0.") and "torch 2." in line and "triton " in line

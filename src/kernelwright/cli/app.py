@@ -99,6 +99,37 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    """`kernelwright --version`: this package, and the toolchain a verdict would record."""
+    if not value:
+        return
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from kernelwright import __version__
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    typer.echo(
+        f"kernelwright {__version__} (python {platform.python_version()}, torch {ver('torch')}, "
+        f"triton {ver('triton')})"
+    )
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit"
+    ),
+) -> None:
+    """Judge, optimise and keep AI-written GPU kernels you can trust."""
+
+
 def _mount() -> None:
     from kernelwright.cli import agent, demo, integrations, report, repro, skills, store, suite, verify
 
