@@ -104,6 +104,10 @@ def build_agent_config(config_file: Path | None, **overrides: Any) -> AgentConfi
         raise BadInput("--provider replay needs --replay DIR (a folder written by --record)")
     if cfg.replay and cfg.provider != "replay":
         cfg = cfg.model_copy(update={"provider": "replay"})
+    from kernelwright.agent.providers.registry import available
+
+    if cfg.provider not in available():
+        raise BadInput(f"unknown provider {cfg.provider!r} (available: {', '.join(available())})")
     if cfg.provider != "replay" and not cfg.model:
         raise BadInput(f"--model is required for provider {cfg.provider!r}")
     if cfg.thinking_budget is not None and cfg.thinking_budget >= cfg.max_output_tokens:

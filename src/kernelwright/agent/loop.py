@@ -93,6 +93,10 @@ class Session:
         self._executor: Any = executor
         self._owns_executor = False
         self.judge_fn = judge_fn or self._executor_judge(config)
+        if provider is None:  # a dead server is one line and exit 2, before any judging
+            from kernelwright.agent.providers.preflight import check_reachable
+
+            check_reachable(config.provider, config.base_url)
         self.provider = provider or create_provider(config.provider, config.provider_settings())
         if config.record:
             self.provider = RecordingProvider(
