@@ -4,10 +4,11 @@ The lookup key is built by a helper from `getattr(x, name)` with a computed name
 lives in a default-argument dict of a nested function, so the static guard does not see a
 fingerprint-keyed output cache. The RUNTIME catches it: fuzz shapes repeat with fresh values (and on
 a GPU the benchmark shape repeats across seeds and timed calls), every output is compared in the
-parent, so the replayed answers are wrong (KW-O001); and the ablation run (on a shape already seen)
-finds that forward launched no custom kernel at all (KW-P000), which outranks wrong-output.
+parent, so the replayed answers are wrong (KW-O001); and when the ablation runs after its shape was
+seen (its position is the judge's secret) forward launches no custom kernel there at all (KW-P000),
+which outranks wrong-output.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=4 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough|wrong-output threats=4 device=cpu layer=runtime
 
 import torch
 import triton

@@ -8,7 +8,8 @@ one header line:
 Fields:
   problem   bundled problem id (resolved under kernelwright.problem.bundled_dir())
   verdict   accepted | rejected | skipped
-  category  a verdict category, or `none` when accepted
+  category  a verdict category, or `none` when accepted; `a|b` when either is right (the judge's
+            secret choices, such as where the ablation runs, decide which check fires first)
   threats   THREATS.md rows exercised, comma separated
   device    cpu (runs in CI on the Triton interpreter) | cuda (needs an NVIDIA GPU)
   layer     guard (a static-guard hard finding must reject it) | runtime (the guard must NOT reject it,
@@ -60,7 +61,13 @@ class Expect:
 
     @property
     def category_or_none(self) -> str | None:
-        return None if self.category == "none" else self.category
+        """The expected category (the first of several: for display)."""
+        return None if self.category == "none" else self.category.split("|")[0]
+
+    def allows(self, verdict: str, category: str | None) -> bool:
+        """Whether a verdict meets this expectation (any of the `a|b` categories)."""
+        wanted = {None if c == "none" else c for c in self.category.split("|")}
+        return verdict == self.verdict and category in wanted
 
     def problem_path(self) -> Path:
         from kernelwright.problem import bundled_dir
@@ -87,14 +94,23 @@ def parse(path: Path) -> Expect:
     missing = [k for k in REQUIRED if k not in fields]
     if missing:
         raise ValueError(f"{path.name}: header lacks {', '.join(missing)}")
-    if fields["verdict"] not in VERDICTS or fields["category"] not in CATEGORIES:
+    if fields["verdict"] not in VERDICTS or not set(fields["category"].split("|")) <= CATEGORIES:
         raise ValueError(f"{path.name}: bad verdict/category {fields['verdict']}/{fields['category']}")
     if fields["device"] not in ("cpu", "cuda") or fields["layer"] not in ("guard", "runtime", "none"):
         raise ValueError(f"{path.name}: bad device/layer {fields['device']}/{fields['layer']}")
     threats = tuple(int(t) for t in fields["threats"].split(",") if t and t != "none")
     extra = {k: v for k, v in fields.items() if k not in REQUIRED}
-    return Expect(path, fields["problem"], fields["verdict"], fields["category"], threats, fields["device"],
-                  fields["layer"], xfail, extra)
+    return Expect(
+        path,
+        fields["problem"],
+        fields["verdict"],
+        fields["category"],
+        threats,
+        fields["device"],
+        fields["layer"],
+        xfail,
+        extra,
+    )
 
 
 def files() -> list[Path]:
