@@ -60,16 +60,19 @@ def demo(
     out.print(
         f"[bold]1. Judging the examples against {problem.name}[/] (CPU: Triton interpreter, correctness only)"
     )
-    for cand in sorted(examples.glob("relu_*.py")):
-        with out.status(f"judging {cand.name}…"):
-            try:
-                verdict = judge(problem, cand, cfg)
-            except KernelwrightError as exc:
-                rows.append(("level1/relu", cand.name, None, str(exc)))
-                continue
-        record(store, verdict, problem.read_text(), cand.read_text())
-        rows.append(("level1/relu", cand.name, verdict, None))
-        out.print(f"  {cand.name}: {verdict.verdict} {verdict.category or ''} ({verdict.seconds:.1f} s)")
+    from kernelwright.judge.pool import use_pool
+
+    with use_pool(spares=1, references=1):  # one problem, four candidates: its reference stays warm
+        for cand in sorted(examples.glob("relu_*.py")):
+            with out.status(f"judging {cand.name}…"):
+                try:
+                    verdict = judge(problem, cand, cfg)
+                except KernelwrightError as exc:
+                    rows.append(("level1/relu", cand.name, None, str(exc)))
+                    continue
+            record(store, verdict, problem.read_text(), cand.read_text())
+            rows.append(("level1/relu", cand.name, verdict, None))
+            out.print(f"  {cand.name}: {verdict.verdict} {verdict.category or ''} ({verdict.seconds:.1f} s)")
     out.print(suite_table(rows))
     if isinstance(store, UnavailableStore):
         out.print(f"[yellow]the store {store.url} was unavailable ({store.error}): verdicts spooled[/]")
