@@ -79,11 +79,13 @@ def reproduce(
     compared: list[dict[str, Any]] = []
     plan, expected, compare_outputs = pipeline._plan_cases, pipeline._expected, compare.compare_outputs
 
-    def one_case(meta: Any, cfg: Any, cuda: bool) -> tuple[list[Any], list[str]]:
+    def one_case(meta: Any, cfg: Any, cuda: bool, run: Any) -> list[Any]:
         note = f"reproducing case {target.label()} alone, value seed {value_seed}"
         if kind == "seed" and not cuda:
             note += "; benchmark-size inputs on the CPU interpreter can take minutes"
-        return [target], [note]
+        run.correctness.notes.append(note)
+        run.correctness.fuzz_source = meta.fuzz_source
+        return [target]
 
     def expected_outputs(ref: Any, cases: list[Any], spec: Any, timeout: float) -> list[Any]:
         out = expected(ref, cases, spec, timeout)
