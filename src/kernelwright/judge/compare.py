@@ -142,30 +142,12 @@ def degenerate(expected: torch.Tensor, override: dict | None) -> str:
     return ""
 
 
-def constant_where_reference_is_not(expected: Any, got: Any, override: dict | None) -> str:
-    """A candidate output that is one value everywhere, where the reference's is not, on a problem
-    whose tolerance lets a constant pass (THREATS #20): the tolerance cannot tell, so this does.
-
-    An honest kernel on such a problem (KernelBench's Matmul-Subtract-Multiply-ReLU: most outputs are
-    zero) still returns the reference's few non-zero values; returning zeros everywhere does not.
-    """
-    if not isinstance(expected, torch.Tensor) or not isinstance(got, torch.Tensor):
-        return ""
-    if got.shape != expected.shape or got.numel() < 2 or not got.is_floating_point():
-        return ""
-    first = got.reshape(-1)[0]
-    if not bool(torch.isfinite(first)) or not bool((got == first).all()):
-        return ""
-    if bool((expected == expected.reshape(-1)[0]).all()) or not degenerate(expected, override):
-        return ""
-    return (
-        f"every element is {float(first):.4g} while the reference's output is not constant; a constant "
-        "passes this problem's tolerance, so the comparison alone cannot tell (degenerate problem)"
-    )
+def _is_constant(t: torch.Tensor) -> bool:
+    return bool((t == t.reshape(-1)[0]).all())
 
 
-def cannot_tell(expected: Any, got: Any, override: dict | None) -> bool:
-    """Both outputs pass the tolerance as a constant: the comparison says nothing about the kernel.
+def _tolerance_cannot_tell(expected: Any, got: Any, override: dict | None) -> bool:
+    """Same-shape float outputs where the reference's varies, yet a constant passes its tolerance.
 
     Not when the reference's output is exactly one value: then a constant is the right answer (and
     on a tiny fuzz case, ReLU of three negative numbers, it is mere chance).
@@ -174,6 +156,27 @@ def cannot_tell(expected: Any, got: Any, override: dict | None) -> bool:
         return False
     if got.shape != expected.shape or not got.is_floating_point() or expected.numel() < 2:
         return False
-    if bool((expected == expected.reshape(-1)[0]).all()):
-        return False
-    return bool(degenerate(expected, override)) and bool(degenerate(got, override))
+    return not _is_constant(expected) and bool(degenerate(expected, override))
+
+
+def constant_where_reference_is_not(expected: Any, got: Any, override: dict | None) -> str:
+    """A candidate output that is one value everywhere, where the reference's is not, on a problem
+    whose tolerance lets a constant pass (THREATS #20): the tolerance cannot tell, so this does.
+
+    An honest kernel on such a problem (KernelBench's Matmul-Subtract-Multiply-ReLU: most outputs are
+    zero) still returns the reference's few non-zero values; returning zeros everywhere does not.
+    """
+    if not _tolerance_cannot_tell(expected, got, override):
+        return ""
+    first = got.reshape(-1)[0]
+    if not bool(torch.isfinite(first)) or not _is_constant(got):
+        return ""
+    return (
+        f"every element is {float(first):.4g} while the reference's output is not constant; a constant "
+        "passes this problem's tolerance, so the comparison alone cannot tell (degenerate problem)"
+    )
+
+
+def cannot_tell(expected: Any, got: Any, override: dict | None) -> bool:
+    """Both outputs pass the tolerance as a constant: the comparison says nothing about the kernel."""
+    return _tolerance_cannot_tell(expected, got, override) and bool(degenerate(got, override))

@@ -85,31 +85,24 @@ class GpuLock:
 
     def share(self, timeout: float) -> None:
         """Hold the GPU shared (correctness). Passes the turnstile, so a waiting timer goes first."""
-        self.release()
-        t0 = time.monotonic()
-        deadline = t0 + timeout
-        try:
-            gate = _acquire(self.turnstile, fcntl.LOCK_SH, deadline)
-            try:
-                self._fd = _acquire(self.gpu_file, fcntl.LOCK_SH, deadline)
-            finally:
-                _release(gate)
-            self.mode = "shared"
-        finally:
-            self.waited += time.monotonic() - t0
+        self._take(fcntl.LOCK_SH, "shared", timeout)
 
     def exclusive(self, timeout: float) -> None:
         """Hold the GPU alone (timing): closes the turnstile, then waits for readers to finish."""
+        self._take(fcntl.LOCK_EX, "exclusive", timeout)
+
+    def _take(self, how: int, mode: str, timeout: float) -> None:
+        """The turnstile, then the GPU file, both `how`; the turnstile is let go once the GPU is held."""
         self.release()
         t0 = time.monotonic()
         deadline = t0 + timeout
         try:
-            gate = _acquire(self.turnstile, fcntl.LOCK_EX, deadline)
+            gate = _acquire(self.turnstile, how, deadline)
             try:
-                self._fd = _acquire(self.gpu_file, fcntl.LOCK_EX, deadline)
+                self._fd = _acquire(self.gpu_file, how, deadline)
             finally:
                 _release(gate)
-            self.mode = "exclusive"
+            self.mode = mode
         finally:
             self.waited += time.monotonic() - t0
 
