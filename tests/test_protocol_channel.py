@@ -37,3 +37,86 @@ def test_a_payload_swapped_under_a_good_header_is_refused() -> None:
     os.write(w, bytes(frame))
     with pytest.raises(WorkerProtocolError, match="authentication"):
         Channel(r, None, KEY).recv()
+
+
+# -- packed tensors (dump_tensors / load_tensors): the only way tensors cross the channel ------------
+
+
+def test_a_tree_of_tensors_round_trips_bit_for_bit() -> None:
+    import torch
+
+    from kernelwright.sandbox.channel import dump_tensors, load_tensors
+
+    x = torch.randn(5, 7)
+    tree = {
+        "outputs": [
+            x.t(),  # not contiguous: packed as its values, in row-major order of its shape
+            torch.tensor(3.5, dtype=torch.bfloat16),  # 0-dim
+            torch.empty(0, 4, dtype=torch.int64),  # empty
+            torch.tensor([-0.0, float("nan"), float("inf")], dtype=torch.float16),
+            torch.tensor([True, False]),
+        ],
+        "inputs": [None, {"sha256": "ab", "shape": [2, 3], "numel": 6}, (1, 2.5, "s")],
+    }
+    got = load_tensors(bytes(dump_tensors(tree)))  # bytes too (the channel hands out bytearrays)
+    outs = got["outputs"]
+    assert torch.equal(outs[0], x.t()) and outs[0].is_contiguous()
+    assert outs[1].shape == () and outs[1].dtype == torch.bfloat16 and float(outs[1]) == 3.5
+    assert outs[2].shape == (0, 4) and outs[2].dtype == torch.int64
+    raw = outs[3].view(torch.int16).tolist()
+    assert (
+        raw
+        == torch.tensor([-0.0, float("nan"), float("inf")], dtype=torch.float16).view(torch.int16).tolist()
+    )
+    assert outs[4].tolist() == [True, False]
+    assert got["inputs"] == [None, {"sha256": "ab", "shape": [2, 3], "numel": 6}, [1, 2.5, "s"]]
+    assert all(type(t) is torch.Tensor for t in outs)
+
+
+def test_a_tensor_subclass_arrives_as_a_plain_tensor_of_its_values() -> None:
+    import torch
+
+    from kernelwright.sandbox.channel import dump_tensors, load_tensors
+
+    class Lazy(torch.Tensor):  # THREATS #12: a subclass that would compute on comparison
+        pass
+
+    sub = torch.arange(4.0).as_subclass(Lazy)
+    (got,) = load_tensors(dump_tensors([sub]))
+    assert type(got) is torch.Tensor and got.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        {"tree": {"__t": 0}, "tensors": [["object", [1], 0]]},  # a dtype outside the list
+        {"tree": {"__t": 0}, "tensors": [["float32", [1 << 40], 0]]},  # runs past the payload
+        {"tree": {"__t": 0}, "tensors": [["float32", [-1], 0]]},  # negative size
+        {"tree": {"__t": 0}, "tensors": [["float32", [1], -64]]},  # negative offset
+        {"tree": {"__t": 3}, "tensors": []},  # a tensor that is not there
+        {"tree": {"__class__": "os.system"}, "tensors": []},  # any other node
+        {"tensors": []},  # no tree
+    ],
+)
+def test_a_malformed_packed_payload_is_refused(head: dict) -> None:
+    import json
+
+    from kernelwright.sandbox.channel import load_tensors
+
+    body = json.dumps(head).encode()
+    payload = len(body).to_bytes(8, "big") + body + b"\0" * 256
+    with pytest.raises(ValueError):
+        load_tensors(payload)
+
+
+def test_a_torch_save_payload_is_not_loaded() -> None:
+    import io
+
+    import torch
+
+    from kernelwright.sandbox.channel import load_tensors
+
+    buf = io.BytesIO()
+    torch.save({"outputs": [torch.ones(3)]}, buf)  # the old format: a pickle is never unpickled now
+    with pytest.raises(ValueError):
+        load_tensors(buf.getvalue())

@@ -191,8 +191,8 @@ def main(argv: list[str]) -> int:
             return None, inputs, t
         return snap, inputs, t
 
-    def cpu_tensors(xs: list) -> list:
-        return [x.detach().cpu() if isinstance(x, torch.Tensor) else None for x in xs]
+    def cpu_tensors(xs: list) -> list:  # dump_tensors copies device tensors straight into the message
+        return [x.detach() if isinstance(x, torch.Tensor) else None for x in xs]
 
     # -- ablation: skip every custom launch; the parent checks the output now fails ---------------
     # Its inputs are fresh (their own salt) and it runs before a case the parent picked at random, so

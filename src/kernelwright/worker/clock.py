@@ -378,13 +378,17 @@ def plain_outputs(out: Any) -> tuple[list[torch.Tensor] | None, str]:
 
 def checked_values(snap: list[torch.Tensor], positions: list) -> list[torch.Tensor]:
     """The elements the parent asked for (None: the whole output), gathered on the device, then copied."""
+    from array import array
+
     out = []
     for s, idx in zip(snap, positions, strict=True):
         flat = s.reshape(-1)
-        out.append(
-            (flat if idx is None else flat[torch.tensor(idx, dtype=torch.long, device=flat.device)]).cpu()
-        )
-    return out
+        if idx is not None and not idx:
+            flat = flat[:0]
+        elif idx is not None:  # array('q') then frombuffer: 0.2 ms for 4096 positions, torch.tensor(list) 0.9
+            flat = flat[torch.frombuffer(array("q", idx), dtype=torch.int64).to(flat.device)]
+        out.append(flat)
+    return out  # dump_tensors copies device values straight into the message
 
 
 def report_timed_call(

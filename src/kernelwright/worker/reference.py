@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
                         p.ExpectedOutputs(
                             case=case.label(), input_meta=tuple(common.tensor_meta(t) for t in inputs)
                         ),
-                        dump_tensors({"outputs": [o.cpu() for o in snap], "inputs": before}),
+                        dump_tensors({"outputs": snap, "inputs": before}),
                     )
             elif isinstance(cmd, p.DeviceNameCmd):
                 send(p.DeviceName(name=torch.cuda.get_device_name(0) if cuda else "cpu"))
