@@ -17,6 +17,8 @@ def attempt_line(a: Attempt) -> str:
     style = STYLE.get(a.outcome, "red")
     extra = f", {a.retries} retries" if a.retries else ""
     reason = a.reason_line(110).replace("[", "\\[")
+    if reason.startswith(str(a.outcome)):  # "accepted accepted (no timing on CPU)": say it once
+        reason = reason[len(str(a.outcome)) :].lstrip(":").strip()
     return redact(
         f"  turn {a.turn} sample {a.sample}: [{style}]{a.outcome}[/] {reason} "
         f"[dim]({a.tokens_in}+{a.tokens_out} tok, {a.seconds:.1f} s{extra})[/]"

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from kernelwright.cli.common import fail, open_store
+from kernelwright.cli.common import fail, input_dir, open_store
 from kernelwright.cli.verify import WEAK_SANDBOX_HELP
-from kernelwright.errors import BadInput, KernelwrightError
+from kernelwright.errors import KernelwrightError
 
 EXAMPLES = """
 
@@ -326,8 +326,7 @@ def optimize_suite(
                 "ray_address": ray_address,
             },
         )
-        if not problems_dir.is_dir():
-            raise BadInput(f"problems directory not found: {problems_dir}")
+        input_dir(problems_dir, "problems directory")
         store = open_store(no_store, db)
         rows, summary = run_suite(
             problems_dir, out, agent_cfg, judge_cfg, store, console(stderr=True), problem_jobs=problem_jobs

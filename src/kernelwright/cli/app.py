@@ -36,6 +36,52 @@ def _usage_line(exc: UsageError) -> OneLineError:
     return OneLineError(f"{exc.format_message()}{where}")
 
 
+class KernelwrightCommand(typer.core.TyperCommand):
+    """Usage and argument rows as click writes them: `verify [OPTIONS] PROBLEM CANDIDATE`, `RESULTS...`.
+
+    typer 0.29 writes a required argument as `{problem}` and a list argument's row as
+    `results... <list[Path]>`, which reads like a template nobody filled in.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                args.append((_argument_name(param), record[1]))
+            else:
+                opts.append(record)
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_name(param: Any) -> str:
+    name = param.metavar or (param.name or "").upper()
+    return name + ("..." if param.nargs != 1 else "")
+
+
+def _click_style(command: Any) -> None:
+    """Every command below the root renders through KernelwrightCommand (typer builds them itself)."""
+    for sub in getattr(command, "commands", {}).values():
+        if type(sub) is typer.core.TyperCommand:
+            sub.__class__ = KernelwrightCommand  # a subclass without state of its own
+        _click_style(sub)
+
+
 class KernelwrightGroup(typer.core.TyperGroup):
     """The app's root group: every error below it, from parsing to the command body, is one line.
 
@@ -43,6 +89,10 @@ class KernelwrightGroup(typer.core.TyperGroup):
     and click prints a usage error as four lines (usage, hint, blank, error). A bug that escapes a
     command becomes one line too (exit 2); KERNELWRIGHT_DEBUG=1 shows its traceback instead.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _click_style(self)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 
 from kernelwright.errors import BadInput
-from kernelwright.judge.config import JudgeConfig
 
 if TYPE_CHECKING:
+    from kernelwright.judge.config import JudgeConfig
     from kernelwright.store import Store
     from kernelwright.verdict import Verdict
 
@@ -55,16 +54,28 @@ def input_file(path: Path, what: str) -> Path:
     return path
 
 
+def input_dir(path: Path, what: str) -> Path:
+    """``path`` when it is a directory; else BadInput naming what is wrong with it."""
+    if path.is_file():
+        raise BadInput(f"{what} {path} is a file, not a directory")
+    if not path.is_dir():
+        raise BadInput(f"{what} not found: {path}")
+    return path
+
+
 def die(message: str, code: int = 2) -> NoReturn:
     raise fail(message, code)
 
 
 def build_config(config_file: Path | None, **overrides: Any) -> JudgeConfig:
     """One config type from a TOML file's [judge] table, with CLI flags on top."""
+    from pydantic import ValidationError
+
+    from kernelwright.judge.config import JudgeConfig
+
     data: dict[str, Any] = {}
     if config_file is not None:
-        if not config_file.is_file():
-            raise BadInput(f"config file not found: {config_file}")
+        input_file(config_file, "config file")
         try:
             raw = tomllib.loads(config_file.read_text())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

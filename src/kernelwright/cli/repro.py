@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from kernelwright.cli.common import fail
+from kernelwright.cli.common import fail, input_file
 from kernelwright.errors import KernelwrightError
 
 
@@ -26,7 +26,7 @@ def repro(
     device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one kernelwright.repro/1 object")] = False,
     allow_weak_sandbox: Annotated[
-        bool, typer.Option("--allow-weak-sandbox", help="accept a sandbox missing some isolation layers")
+        bool, typer.Option("--allow-weak-sandbox", help="Accept a sandbox missing some isolation layers")
     ] = False,
 ) -> None:
     """Rebuild one judged case (its inputs from the problem), run the candidate on it in the judge's
@@ -37,9 +37,8 @@ def repro(
         parse_case(case)
         if device not in ("auto", "cpu", "cuda"):
             raise fail(f"--device must be auto, cpu or cuda, not {device!r}")
-        for path, what in ((problem, "problem"), (candidate, "candidate")):
-            if not path.is_file():
-                raise fail(f"{what} file not found: {path}")
+        input_file(problem, "problem")
+        input_file(candidate, "candidate")
         result = reproduce(
             problem,
             candidate,

@@ -8,18 +8,19 @@ record, unreachable database), always with one line on stderr saying why.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from kernelwright.cli.common import die
-from kernelwright.store import Store
+from kernelwright.cli.render import console as _console
+
+if TYPE_CHECKING:  # SQLAlchemy loads when a command opens the store, not for `--help`
+    from kernelwright.store import Store
 
 kb_app = typer.Typer(help="Browse the knowledge base of stored, signed verdicts.", no_args_is_help=True)
 verdict_app = typer.Typer(help="Work with verdict files.", no_args_is_help=True)
@@ -59,6 +60,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 def _open(db: str | None) -> Store:
     from kernelwright.errors import KernelwrightError
+    from kernelwright.store import Store
     from kernelwright.store.db import error_line, safe_url
 
     try:
@@ -67,11 +69,6 @@ def _open(db: str | None) -> Store:
         _fail(f"cannot open the database: {exc}")
     except Exception as exc:  # noqa: BLE001 - bad URL, driver missing, server down: all bad invocation
         _fail(f"cannot open the database {safe_url(db)}: {error_line(exc, db)}")
-
-
-def _console() -> Console:
-    """Terminal width on a terminal; wide when piped, so records are not folded into unreadable cells."""
-    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def _echo_json(obj: Any) -> None:
@@ -116,7 +113,9 @@ def list_command(
     json_: JsonOption = False,
     problem: Annotated[str | None, typer.Option("--problem", help="Problem path, id or file stem.")] = None,
     accepted: Annotated[bool, typer.Option("--accepted", help="Only accepted records.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Show at most this many records.")
+    ] = None,
     include_unverified: UnverifiedOption = False,
     db: DbOption = None,
 ) -> None:
@@ -265,6 +264,7 @@ def check_command(
         list[str] | None,
         typer.Option(
             "--trusted-key",
+            metavar="KEY",
             help="Base64 public key to trust besides this machine's key and keyring (repeatable).",
         ),
     ] = None,

@@ -3,28 +3,70 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kernelwright.cli.common import UnavailableStore, build_config, fail, open_store_or_spool, record, warn
-from kernelwright.cli.render import console, suite_table, summary_table
-from kernelwright.cli.verify import WEAK_SANDBOX_HELP
+from kernelwright.cli.common import (
+    UnavailableStore,
+    build_config,
+    fail,
+    input_dir,
+    open_store_or_spool,
+    record,
+    warn,
+)
+from kernelwright.cli.render import console, fast_p_table, suite_table, summary_table, timed_any
+from kernelwright.cli.verify import (
+    CONFIG_HELP,
+    DB_HELP,
+    DEVICE_HELP,
+    FUZZ_HELP,
+    SEEDS_HELP,
+    TIMEOUT_HELP,
+    WEAK_SANDBOX_HELP,
+)
 from kernelwright.errors import BadInput, KernelwrightError
-from kernelwright.judge import JudgeConfig
-from kernelwright.store import Store
-from kernelwright.suite.runner import SUITE_SCHEMA, Item, local_judge, pair, run_items, summarize
-from kernelwright.verdict import Verdict
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and the runner load when a suite runs, not for `--help`
+    from kernelwright.judge import JudgeConfig
+    from kernelwright.suite.runner import Item
+    from kernelwright.verdict import Verdict
+
+
+RAY_TOKEN_LOGGER = "ray._private.authentication.authentication_token_setup"
+RAY_TOKEN_NOTICE = "Token authentication is enabled for this Ray cluster"
+
+
+class _DropRayTokenNotice(logging.Filter):
+    """Ray 2.60 logs, on every local start, that token authentication is on (its default): a timestamped
+    WARNING line above the progress bar with nothing for the user to do. Every other Ray warning,
+    including the one that says authentication is off, still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(RAY_TOKEN_NOTICE)
+
+
+def quiet_ray_notices() -> None:
+    """Install the filter once on the logger Ray writes the notice with."""
+    logger = logging.getLogger(RAY_TOKEN_LOGGER)
+    if not any(isinstance(f, _DropRayTokenNotice) for f in logger.filters):
+        logger.addFilter(_DropRayTokenNotice())
 
 
 def executor_judge(name: str, address: str | None = None) -> Any:
     if name == "local" and not address:
+        from kernelwright.suite.runner import local_judge
+
         return local_judge
+    if name == "ray":
+        quiet_ray_notices()
     from kernelwright.suite.executors import make_judge_fn
 
     return make_judge_fn(name, address)
@@ -42,6 +84,10 @@ def run_suite_command(
     store: Any,
     ray_address: str | None = None,
 ) -> int:
+    from kernelwright.store import Store
+    from kernelwright.suite.runner import SUITE_SCHEMA, pair, run_items, summarize
+    from kernelwright.verdict import Verdict
+
     items, missing = pair(problems_dir, candidates)
     judge_fn = executor_judge(executor, ray_address)
     jobs = max(jobs, getattr(judge_fn, "parallelism", 1))  # Ray: keep the whole cluster busy
@@ -145,36 +191,25 @@ def run_suite_command(
         sys.stdout.write(json.dumps(body) + "\n")
     else:
         out = console()
-        out.print(suite_table([(it.problem.id, it.candidate.name, v, e) for it, v, e in results]))
-        out.print(summary_table(summary))
-        out.print(fast_p_table(summary["fast_p"]))
-    all_ok = results and all(v is not None and v.accepted for _, v, _ in results)
+        timed = timed_any([v for _, v, _ in results])
+        rows = [(it.problem.id, it.candidate.name, v, e) for it, v, e in results]
+        out.print(suite_table(rows, width=out.width))
+        out.print(summary_table(summary, timed=timed))
+        out.print(fast_p_table(summary["fast_p"], timed=timed))
+    if missing:  # counted in the summary too; a problem left out is never a silent exit 0
+        names = ", ".join(m.id for m in missing)
+        warn(f"{len(missing)} problem(s) had no candidate in {candidates} and were not judged: {names}")
+    all_ok = results and not missing and all(v is not None and v.accepted for _, v, _ in results)
     return 0 if all_ok else 1
-
-
-def fast_p_table(block: dict[str, Any]) -> Table:
-    """KernelBench's fast_p next to the judge's: same thresholds, two notions of correct."""
-    table = Table(title=f"fast_p (speedup = {block['speedup']})", title_justify="left")
-    table.add_column("correct by")
-    table.add_column("correct")
-    for p in block["thresholds"]:
-        table.add_column(f"fast_{p:g}", justify="right")
-    rows = (
-        ("KernelBench: outputs match at the benchmark shape", block["kernelbench"]),
-        ("kernelwright: accepted", block["strict"]),
-    )
-    for label, row in rows:
-        cells = [row[f"fast_{p:g}"] for p in block["thresholds"]]
-        correct = f"{row['correct']} of {block['problems']}"
-        table.add_row(label, correct, *("-" if c is None else f"{c:.2f}" for c in cells))
-    return table
 
 
 def _strip(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in ("record_id", "signature", "public_key")}
 
 
-def suite_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def suite_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as one JSON array")] = False,
+) -> None:
     """Show the bundled suite."""
     from kernelwright.problem import bundled_dir, discover
 
@@ -215,21 +250,24 @@ def suite_run(
     ray_address: Annotated[
         str | None, typer.Option("--ray-address", help="Ray cluster (default: start a local one)")
     ] = None,
-    seeds: Annotated[int | None, typer.Option()] = None,
-    fuzz: Annotated[int | None, typer.Option()] = None,
-    timeout: Annotated[float | None, typer.Option()] = None,
-    device: Annotated[str | None, typer.Option()] = None,
-    config: Annotated[Path | None, typer.Option()] = None,
+    seeds: Annotated[int | None, typer.Option(help=SEEDS_HELP)] = None,
+    fuzz: Annotated[int | None, typer.Option(help=FUZZ_HELP)] = None,
+    timeout: Annotated[float | None, typer.Option(help=TIMEOUT_HELP)] = None,
+    device: Annotated[str | None, typer.Option(help=DEVICE_HELP)] = None,
+    config: Annotated[Path | None, typer.Option(help=CONFIG_HELP)] = None,
     resume: Annotated[
         str | None, typer.Option(help="Continue run RUN_ID without redoing finished work")
     ] = None,
-    no_store: Annotated[bool, typer.Option("--no-store")] = False,
-    db: Annotated[str | None, typer.Option()] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not record the verdicts or the run")
+    ] = False,
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     allow_weak_sandbox: Annotated[bool, typer.Option("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)] = False,
 ) -> None:
     """Judge every candidate of a suite; print a table, fast_p (KernelBench's and the judge's), or JSON."""
     try:
-        folder = _candidates_folder(candidates_dir, candidates)
+        input_dir(problems_dir, "problems directory")
+        folder = input_dir(_candidates_folder(candidates_dir, candidates), "candidates directory")
         cfg = build_config(
             config,
             seeds=seeds,

@@ -20,13 +20,19 @@ from kernelwright.cli.common import (
 from kernelwright.cli.progress import JUDGE_PHASES, spinner
 from kernelwright.cli.render import console, verdict_table
 from kernelwright.errors import KernelwrightError
-from kernelwright.integrations.gpumode import is_task_dir
 
 if TYPE_CHECKING:
     from kernelwright.judge import JudgeConfig
     from kernelwright.verdict import Verdict
 
-WEAK_SANDBOX_HELP = "accept a verdict from a sandbox missing some isolation layers (the verdict says which)"
+WEAK_SANDBOX_HELP = "Accept a verdict from a sandbox missing some isolation layers (the verdict says which)"
+# Judge options `verify` and `suite run` share: one wording for both.
+SEEDS_HELP = "Benchmark-size seeds to check (default 5)"
+FUZZ_HELP = "Fuzz cases from get_fuzz_inputs (default 8)"
+TIMEOUT_HELP = "Whole-judgement timeout in seconds, per candidate"
+DEVICE_HELP = "auto | cpu | cuda"
+CONFIG_HELP = "TOML file with a [judge] table"
+DB_HELP = "SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)"
 
 
 def verify(
@@ -42,19 +48,19 @@ def verify(
         typer.Argument(help="Candidate file defining class ModelNew (for a GPU MODE task: custom_kernel)"),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one verdict JSON object")] = False,
-    seeds: Annotated[int | None, typer.Option(help="Benchmark-size seeds to check (default 5)")] = None,
-    fuzz: Annotated[int | None, typer.Option(help="Fuzz cases from get_fuzz_inputs (default 8)")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Whole-judgement timeout in seconds")] = None,
+    seeds: Annotated[int | None, typer.Option(help=SEEDS_HELP)] = None,
+    fuzz: Annotated[int | None, typer.Option(help=FUZZ_HELP)] = None,
+    timeout: Annotated[float | None, typer.Option(help=TIMEOUT_HELP)] = None,
     strict: Annotated[bool, typer.Option(help="Reject any PyTorch compute op in forward")] = False,
-    device: Annotated[str | None, typer.Option(help="auto | cpu | cuda")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with a [judge] table")] = None,
+    device: Annotated[str | None, typer.Option(help=DEVICE_HELP)] = None,
+    config: Annotated[Path | None, typer.Option(help=CONFIG_HELP)] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the verdict")] = False,
-    db: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)")
-    ] = None,
+    db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     allow_weak_sandbox: Annotated[bool, typer.Option("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)] = False,
 ) -> None:
     """Judge one candidate kernel against a PyTorch reference."""
+    from kernelwright.integrations.gpumode import is_task_dir
+
     try:
         cfg = build_config(
             config,
@@ -96,7 +102,8 @@ def judge_gpumode(task_dir: Path, submission: Path, config: JudgeConfig, store: 
 
 
 def guard(
-    candidate: Annotated[Path, typer.Argument()], as_json: Annotated[bool, typer.Option("--json")] = False
+    candidate: Annotated[Path, typer.Argument(help="Candidate file to scan (nothing is run)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as one JSON array")] = False,
 ) -> None:
     """Run only the static guard on a candidate and list its findings."""
     from kernelwright.guard import scan
