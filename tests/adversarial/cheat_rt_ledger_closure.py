@@ -1,15 +1,21 @@
 """A pure PyTorch passthrough with no custom kernel at all, forging the launch ledger from a closure
 (THREATS #6, #11, #24).
 
-The ledger that counts and ablates Triton launches is reachable without gc or frames: it is a closure
-cell of the wrapper the worker installed as `InterpretedFunction.run` (and `JITFunction.run`).
+The ledger that counts and ablates Triton launches used to be reachable without gc or frames: a
+closure cell of the wrapper the worker installed as `InterpretedFunction.run` (and `JITFunction.run`).
 forward takes it from `run.__closure__`, adds one fake "relu_kernel" launch per call, and when
 `ledger.ablate` is set it counts a skipped launch and returns NaNs, so the ablation "changes" the
-output. The op log is blinded by replacing `kernelwright.worker.strict.torch_compute_ops` (imported
-by the worker at call time, after the candidate, and outside the integrity snapshot) with one that
-reports nothing. Every answer comes from torch.relu; no Triton kernel exists.
+output. The op log is blinded by replacing the op-trace entry points of `kernelwright.worker.strict`
+(then imported by the worker after the candidate, and outside the integrity snapshot) with ones that
+report nothing. Every answer comes from torch.relu; no Triton kernel exists.
+
+Now the wrappers hold only the original `run` and report launches as audit events to a hook nothing
+reachable refers to, the worker binds the op trace before the import, and the strict module is in
+the integrity snapshot. The rebinding is named (KW-T001, so the category is tampering), and under it
+the passthrough is seen for what it is: no launch counted (KW-P000) and relu in the op trace
+(tests/test_harness_reach.py checks those reasons too).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,11,24 device=cpu layer=runtime xfail-reason=launch counts, the ablation flag and the op log are all computed inside the candidate's process from mutable objects: the LaunchLedger is reachable as a closure cell of InterpretedFunction.run, and worker.strict.torch_compute_ops is looked up after the candidate is imported and is not in the integrity snapshot, so a kernel-free torch.relu passthrough is accepted
+# kernelwright-expect: problem=level1/relu verdict=rejected category=tampering threats=6,11,24 device=cpu layer=runtime
 
 import sys
 
@@ -42,6 +48,9 @@ def _blind_op_log() -> None:
 
         mod = importlib.import_module(_n("tcirts.rekrow.thgirwlenrek"))
     _put(vars(mod), _n("spo_etupmoc_hcrot"), lambda call: (call(), [])[1])
+    if hasattr(mod, _n("spo_ecart")):  # the op trace's current entry point
+        blind = getattr(mod, _n("ecarTpO"))
+        _put(vars(mod), _n("spo_ecart"), lambda call: (call(), blind())[1])
 
 
 _LEDGER = _find_ledger()

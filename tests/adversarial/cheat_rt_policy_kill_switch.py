@@ -1,15 +1,18 @@
 """Switches the audit policy off through a closure cell, then does what the policy forbids
 (THREATS #11, #18, #24).
 
-`os.environ._candidate_asked` is `lambda: policy._candidate_asked(4)`: its closure holds the worker's
-AuditPolicy. Setting `policy.enforcing = False` (an instance attribute: no audit event, outside the
-integrity snapshot, which covers only the class) makes the hook return at once for every event. The
-candidate then walks the heap with gc, reads caller frames, forks a child, reads /proc/1/environ and
-lists other processes, and looks for the signing key; all of it unnamed. The OS sandbox still holds
-(nothing of the judge's is visible), but the "audit hook names attempts" layer is gone, and every
-later runtime-layer cheat in this corpus could use the same switch. The kernel itself is honest.
+`os.environ._candidate_asked` used to be `lambda: policy._candidate_asked(4)`: its closure held the
+worker's AuditPolicy, and setting `policy.enforcing = False` (an instance attribute: no audit event)
+made the hook return at once for every event. The candidate then walks the heap with gc, reads caller
+frames, forks a child, reads /proc/1/environ and looks for the signing key; all of it unnamed. The OS
+sandbox held, but the "audit hook names attempts" layer was gone. The kernel itself is honest.
+
+Now the environment guards raise an audit event instead of holding a callback, the hook CPython keeps
+is the policy's only reference, and there is no switch: the search finds nothing and the first
+exploration (gc.get_objects) is named (KW-R105). The one-step-weaker variants are
+cheat_rt_policy_reach_search (every reachable path) and cheat_rt_policy_class_patch (the class).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=11,18,24 device=cpu layer=runtime xfail-reason=the AuditPolicy is reachable from candidate code (os.environ._candidate_asked.__closure__[0] holds it) and policy.enforcing is a plain instance attribute checked first in _hook, so setting it False silently disables every audit rule (gc, frames, fork, /proc reads) and nothing is reported
+# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=11,18,24 device=cpu layer=runtime
 
 import os
 
@@ -51,7 +54,10 @@ def _explore() -> list:
     while f is not None:
         found.append(f.f_code.co_name)
         f = getattr(f, _n("kcab_f"))
-    for p in ["/".join(["", "proc", "1", w]) for w in ("environ", "cmdline")] + ["/".join(["", "root", ".config", "kernelwright"]), "/".join(["", "etc", "shadow"])]:
+    for p in ["/".join(["", "proc", "1", w]) for w in ("environ", "cmdline")] + [
+        "/".join(["", "root", ".config", "kernelwright"]),
+        "/".join(["", "etc", "shadow"]),
+    ]:
         try:
             with open(p, "rb") as h:
                 found.append((p, h.read(64)))

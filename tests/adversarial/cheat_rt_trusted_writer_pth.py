@@ -4,10 +4,15 @@
 `torch.save(obj, path)` opens the file from torch's serialization module, so the audit policy's
 "who asked" walk stops at a trusted torch frame and lets the open through. The candidate aims it at
 site-packages (a .pth runs code in every later Python start, the judge's included), at the problem file
-the worker loaded, and at the bundled original. The OS view must refuse all three (read-only binds),
-and then the candidate is contained and its kernel honest: accepted is right, no file may appear.
+the worker loaded, and at the bundled original. The OS view must refuse all three (read-only binds).
+
+Two things kept it unnamed: the walk stopped at torch's frame, and torch.save's zip writer opens the
+file in C++ (`torch._C.PyTorchFileWriter`), which raises no `open` audit event. Now writes are decided
+by the resolved path whoever asks, and the worker's stand-in for that writer raises the `open` event
+the C++ open does not: all three attempts are named (KW-R101). One step further:
+cheat_rt_trusted_writer_dotdot (a path spelled inside the private directory that resolves outside).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=21,23 device=cpu layer=runtime side-effect=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/kw_rt_planted.pth xfail-reason=torch.save writes from a frame the audit hook trusts, so nothing names the attempt; the OS jail contained it (read-only site-packages and problem copy: EROFS) and the side effect is absent
+# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=21,23 device=cpu layer=runtime side-effect=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/kw_rt_planted.pth
 
 import sysconfig
 

@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
     cuda = job.device == "cuda"
     device = torch.device(job.device)
 
-    from kernelwright.sandbox.policy import AuditPolicy
+    from kernelwright.sandbox.policy import AuditPolicy, audit_native_writes
     from kernelwright.worker import common
     from kernelwright.worker.clock import CallTiming, Clock, plain_outputs, report_timed_call
     from kernelwright.worker.launches import (
@@ -113,22 +113,23 @@ def main(argv: list[str]) -> int:
 
     from kernelwright.worker.integrity import Integrity, guard_environment
 
-    policy = AuditPolicy(job.private_dir, report)
+    # The op log feeds --strict and the reference-ops check (judge/session.py `_check_ops`): bound
+    # now, before the candidate can rebind the module's name (red team: cheat_rt_ledger_closure).
+    from kernelwright.worker.strict import torch_compute_ops
+
     # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
     # before the snapshot so the harness's own side effects are not mistaken for tampering.
     poison_uninitialised_memory(True)
     poison_uninitialised_memory(False)
+    audit_native_writes()
     integrity = Integrity()
-
-    def secret_read(name: str) -> None:
-        report("sandbox", "KW-R107", f"reads the environment variable {name}: secrets never reach the worker")
-
-    guard_environment(secret_read, lambda: policy._candidate_asked(4))
-    policy.install()
+    guard_environment()
+    # No reference to the policy is kept: the audit hook CPython holds is the only one (policy.py).
+    AuditPolicy(job.private_dir, report).install()
     send(Ready())
 
     def check_integrity(stage: str) -> None:
-        names = clock.tampered() + integrity.changes()
+        names = clock.tampered() + integrity.changes() + ledger.forged()
         if names:
             send(Tampered(names=tuple(sorted(set(names))), stage=stage))
 
@@ -244,9 +245,6 @@ def main(argv: list[str]) -> int:
 
     if job.ablate_at >= len(cases):
         ablate()
-
-    # The op log feeds --strict and the reference-ops check (candidate_run.py).
-    from kernelwright.worker.strict import torch_compute_ops
 
     try:
         strict_inputs = common.make_inputs(problem, ablation_case, device)

@@ -7,15 +7,19 @@ submodule is imported lazily (`torch._inductor`), but nothing legitimate rebinds
 
 `GuardedEnviron` stands in for `os.environ`: the worker's environment is already scrubbed, and a read
 of a secret-looking variable (…KEY, …TOKEN, …SECRET, …PASSWORD) is reported as a sandbox violation,
-so the attempt is visible even though it finds nothing.
+so the attempt is visible even though it finds nothing. The guards raise an audit event for the
+policy to judge and report; they hold nothing of the harness's (red team: cheat_rt_policy_kill_switch
+found the policy, and cheat_rt_hmac_forge_done the channel, in closures the guard used to hold).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+import sys
 from typing import Any
+
+from kernelwright.sandbox.policy import ENVIRON_EVENT
 
 SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
 
@@ -37,10 +41,12 @@ def _watched() -> list[tuple[str, Any]]:
     import kernelwright.worker.common as common
     import kernelwright.worker.launches as launches
     import kernelwright.worker.protocol as protocol
+    import kernelwright.worker.strict as strict
 
     objs: list[tuple[str, Any]] = [
         ("time", time),
         ("torch", torch),
+        ("torch._C", torch._C),  # torch.save's writer stand-in (sandbox/policy.py audit_native_writes)
         ("torch.cuda", torch.cuda),
         ("torch.testing", torch.testing),
         ("torch.nn.functional", F),
@@ -58,10 +64,30 @@ def _watched() -> list[tuple[str, Any]]:
         ("kernelwright.sandbox.channel", channel),
         ("kernelwright.sandbox.channel.Channel", channel.Channel),
         ("kernelwright.sandbox.policy.AuditPolicy", policy.AuditPolicy),
+        ("kernelwright.sandbox.policy", policy),
+        # The op log is bound before the candidate is imported; its module globals (the op tables,
+        # the dispatch mode) are read at call time (red team: cheat_rt_ledger_closure rebound them).
+        ("kernelwright.worker.strict", strict),
+        *(
+            (f"kernelwright.worker.strict.{name}", obj)
+            for name, obj in vars(strict).items()
+            if isinstance(obj, type) and obj.__module__ == strict.__name__
+        ),
+        *(
+            (f"kernelwright.worker.launches.{name}", obj)
+            for name, obj in vars(launches).items()
+            if isinstance(obj, type) and obj.__module__ == launches.__name__
+        ),
         # The harness encodes every message through these classes after the candidate is imported.
         ("kernelwright.worker.protocol", protocol),
         *((f"kernelwright.worker.protocol.{cls.__name__}", cls) for cls in protocol.ALL_CLASSES),
     ]
+    try:  # the op classes the trace sorts by (worker/op_classes.py, where present)
+        import kernelwright.worker.op_classes as op_classes
+
+        objs.append(("kernelwright.worker.op_classes", op_classes))
+    except ImportError:  # pragma: no cover
+        pass
     try:
         from triton.runtime.interpreter import InterpretedFunction
 
@@ -116,60 +142,53 @@ def _secret(key: object) -> str | None:
     return name if isinstance(name, str) and SECRET_NAME.search(name) else None
 
 
+def _check(key: object) -> None:
+    name = _secret(key)
+    if name:
+        _audit(ENVIRON_EVENT, name)
+
+
+_audit = sys.audit  # bound at import: this module's globals are in the integrity snapshot
+
+
 class GuardedEnviron(os._Environ):  # type: ignore[name-defined,misc]
     """os.environ / os.environb with reads of secret-looking names reported (the values are gone already)."""
 
-    def __init__(self, base: Any, report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
+    def __init__(self, base: Any) -> None:
         super().__init__(base._data, base.encodekey, base.decodekey, base.encodevalue, base.decodevalue)
-        self._report = report
-        self._candidate_asked = candidate_asked
-
-    def _check(self, key: object) -> None:
-        name = _secret(key)
-        if name and self._candidate_asked():
-            self._report(name)
 
     def __getitem__(self, key: Any) -> Any:
-        self._check(key)
+        _check(key)
         return super().__getitem__(key)
 
     def __contains__(self, key: object) -> bool:
-        self._check(key)
+        _check(key)
         return super().__contains__(key)
 
 
 class GuardedRawEnviron(dict):  # type: ignore[type-arg]
     """Stands in for `posix.environ`, the interpreter's raw bytes dict, with the same reporting."""
 
-    def __init__(
-        self, base: dict, report: Callable[[str], None], candidate_asked: Callable[[], bool]
-    ) -> None:
-        super().__init__(base)
-        self._report = report
-        self._candidate_asked = candidate_asked
-
-    def _check(self, key: object) -> None:
-        name = _secret(key)
-        if name and self._candidate_asked():
-            self._report(name)
-
     def __getitem__(self, key: Any) -> Any:
-        self._check(key)
+        _check(key)
         return super().__getitem__(key)
 
     def get(self, key: Any, default: Any = None) -> Any:
-        self._check(key)
+        _check(key)
         return super().get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        self._check(key)
+        _check(key)
         return super().__contains__(key)
 
 
-def guard_environment(report: Callable[[str], None], candidate_asked: Callable[[], bool]) -> None:
-    """Route every environment mapping a candidate can reach through a reporting guard (THREATS #18)."""
+def guard_environment() -> None:
+    """Route every environment mapping a candidate can reach through a reporting guard (THREATS #18).
+
+    The reports come from the audit policy (`ENVIRON_EVENT`), which must be installed for them.
+    """
     import posix
 
-    os.environ = GuardedEnviron(os.environ, report, candidate_asked)  # noqa: B003 - same data, reads reported
-    os.environb = GuardedEnviron(os.environb, report, candidate_asked)
-    posix.environ = GuardedRawEnviron(posix.environ, report, candidate_asked)
+    os.environ = GuardedEnviron(os.environ)  # noqa: B003 - same data, reads reported
+    os.environb = GuardedEnviron(os.environb)
+    posix.environ = GuardedRawEnviron(posix.environ)

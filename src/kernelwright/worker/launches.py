@@ -1,4 +1,4 @@
-"""Counting and ablating custom kernel launches inside the candidate worker (THREATS #6, #7).
+"""Counting and ablating custom kernel launches inside the candidate worker (THREATS #6, #7, #24).
 
 Installed before the candidate is imported. Every Triton launch goes through `JITFunction.run`
 (or `InterpretedFunction.run` under TRITON_INTERPRET=1; autotuners and heuristics call the inner
@@ -9,50 +9,167 @@ returned here. The harness can then
 - run an ablation: Triton launches are skipped and extension functions' results are poisoned with
   NaN; if the forward's output still passes the correctness check, the kernel did not do the work.
 
-Python raises no audit event for class attribute writes, so a candidate *can* restore `run`; the
-integrity snapshot (worker/integrity.py) covers these classes and reports that as tampering.
+The wrappers are reachable (they are class attributes), so they hold nothing of the ledger's (red
+team: cheat_rt_ledger_closure took the ledger from `run.__closure__`, forged counts and read the
+ablation flag). They raise audit events; the ledger's own audit hook, which nothing the candidate can
+reach refers to, keeps the counts and answers an ablated launch by raising `SkipLaunch` back. It
+counts an event only when the frame that raised it runs this module's wrapper code with the genuine
+original `run` on a genuine kernel object; anything else is a forgery, reported as tampering
+(`LaunchLedger.forged`). The hook and its state are built with private globals and builtins
+(`_private`), so patching this module or `builtins` does not reach them either.
+
+What this cannot do: make the ablation undetectable. A forward can launch a probe kernel and see
+whether it ran; the op log, not the ablation, catches the PyTorch work such a forward does instead
+(cheat_rt_ablation_probe).
 """
 
 from __future__ import annotations
 
+import builtins
+import sys
 from collections import Counter
+from types import FunctionType, SimpleNamespace
 from typing import Any
 
 import torch
 
+_audit = sys.audit  # bound at import: this module's globals are in the integrity snapshot
+_getframe = sys._getframe
+
+LAUNCH = "kernelwright.launch"  # (kernel object, original run): before a Triton launch
+EXT = "kernelwright.ext"  # (module, attribute, function): before an extension function runs
+LAUNCHED = "kernelwright.launched"  # (): after either, whether it returned or raised
+FAILED = "kernelwright.launch_failed"  # (name, message): a launch raised
+EXT_DONE = "kernelwright.ext_done"  # (module, attribute, returned None)
+NATIVE = "kernelwright.native"  # (module): load_inline/load returned an extension module
+_EVENTS = frozenset({LAUNCH, EXT, LAUNCHED, FAILED, EXT_DONE, NATIVE})
+
+
+class SkipLaunch(BaseException):  # noqa: N818 - not an error: the ablation's answer to a launch
+    """Raised by the ledger's hook into a wrapper: skip this launch (the ablation)."""
+
+    def __init__(self, returns_none: bool = False) -> None:
+        super().__init__()
+        self.returns_none = returns_none
+
 
 class LaunchLedger:
+    """The harness's handle on the counts; only the worker's locals hold it (not the wrappers)."""
+
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.failures: list[str] = []
-        self.ablate = False
-        self.skipped = 0
-        self._returns_none: dict[str, bool] = {}
-        # While set (one untimed call, kernel_share.py), every custom launch is bracketed: bracket()
-        # records a CUDA event on the launch's stream and returns what records the closing one.
-        self.bracket: Any = None
-        # While set, called before every custom launch. Correctness calls on a GPU: it delays a launch
-        # bound for a stream other than the judge's, so an unjoined side stream loses its race with
-        # the stream-ordered output snapshot every time instead of by chance (THREATS #1). Timed calls:
-        # it notes that stream, which the clock joins into the judge's before the end event.
-        self.before_launch: Any = None
-        # Set once the candidate loads native code (load_inline/load): its kernels may go to streams the
-        # ledger cannot see, so timed calls synchronise the device before their end event (clock.py).
-        self.native = False
+        # The state the hook writes. A SimpleNamespace: its type cannot be patched, so no class-level
+        # descriptor can stand in for these attributes.
+        self._s = SimpleNamespace(
+            counts={},
+            failures=[],
+            ablate=False,
+            skipped=0,
+            returns_none={},
+            # While set (one untimed call, kernel_share.py), every custom launch is bracketed:
+            # bracket() records a CUDA event on the launch's stream and returns what records the
+            # closing one.
+            bracket=None,
+            # While set, called before every custom launch. Correctness calls on a GPU: it delays a
+            # launch bound for a stream other than the judge's, so an unjoined side stream loses its
+            # race with the stream-ordered output snapshot every time instead of by chance (THREATS
+            # #1). Timed calls: it notes that stream, which the clock joins into the judge's before
+            # the end event.
+            before_launch=None,
+            # Set once the candidate loads native code (load_inline/load): its kernels may go to
+            # streams the ledger cannot see, so timed calls synchronise the device before their end
+            # event (clock.py).
+            native=False,
+            closers=[],
+            modules=[],
+            originals=[],
+            forged=[],
+            code=None,
+        )
+        self._hooked = False
+
+    # The harness reads and sets these; the hook sees the same namespace.
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(self._s.counts)
+
+    @property
+    def failures(self) -> list[str]:
+        return list(self._s.failures)
+
+    @property
+    def skipped(self) -> int:
+        return int(self._s.skipped)
+
+    @property
+    def native(self) -> bool:
+        return bool(self._s.native)
+
+    @property
+    def ablate(self) -> bool:
+        return bool(self._s.ablate)
+
+    @ablate.setter
+    def ablate(self, on: bool) -> None:
+        self._s.ablate = on
+
+    @property
+    def bracket(self) -> Any:
+        return self._s.bracket
+
+    @bracket.setter
+    def bracket(self, fn: Any) -> None:
+        self._s.bracket = fn
+
+    @property
+    def before_launch(self) -> Any:
+        return self._s.before_launch
+
+    @before_launch.setter
+    def before_launch(self, fn: Any) -> None:
+        self._s.before_launch = fn
+
+    def forged(self) -> list[str]:
+        """Launch events that did not come from the judge's wrappers (each reported once)."""
+        out = [f"the launch ledger ({what})" for what in self._s.forged]
+        self._s.forged.clear()
+        return out
 
     def reset(self) -> None:
-        self.counts.clear()
-        self.failures.clear()
-        self.skipped = 0
+        self._s.counts.clear()
+        self._s.failures.clear()
+        self._s.skipped = 0
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self._s.counts.values())
+
+    def _hook(self) -> None:
+        if self._hooked:
+            return
+        import triton.runtime.jit as jit
+
+        types: list[type] = [jit.JITFunction]
+        try:
+            from triton.runtime.interpreter import InterpretedFunction
+
+            types.append(InterpretedFunction)
+        except ImportError:  # pragma: no cover - very old Triton
+            pass
+        self._s.code = SimpleNamespace(
+            run=_wrap_triton(None).__code__,
+            call=_ExtensionProxy.__getattr__(_ExtensionProxy(_CodeProbe()), "f").__code__,
+            loader=_wrap_loader(None).__code__,
+            globals=globals(),
+            types=tuple(types),
+        )
+        sys.addaudithook(_private(_make_hook)(self._s))
+        self._hooked = True
 
     # -- Triton --------------------------------------------------------------------------------
     def install_triton(self) -> None:
         import triton.runtime.jit as jit
 
+        self._hook()
         targets: list[Any] = [jit.JITFunction]
         try:
             from triton.runtime.interpreter import InterpretedFunction
@@ -64,96 +181,167 @@ class LaunchLedger:
             original = cls.run
             if getattr(original, "_kw_wrapped", False):
                 continue
-            cls.run = self._wrap_triton(original)  # type: ignore[method-assign]
-
-    def _wrap_triton(self, original: Any) -> Any:
-        ledger = self
-
-        def run(self_fn: Any, *args: Any, grid: Any = None, warmup: bool = False, **kwargs: Any) -> Any:
-            if warmup:
-                return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
-            name = str(
-                getattr(getattr(self_fn, "fn", None), "__name__", None)
-                or getattr(self_fn, "__name__", "kernel")
-            )
-            ledger.counts[name] += 1
-            if ledger.ablate:
-                ledger.skipped += 1
-                return None
-            try:
-                return ledger._launch(lambda: original(self_fn, *args, grid=grid, warmup=warmup, **kwargs))
-            except BaseException as exc:
-                ledger.failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
-                raise
-
-        run._kw_wrapped = True  # type: ignore[attr-defined]
-        return run
-
-    def _launch(self, call: Any) -> Any:
-        if self.before_launch is not None:
-            self.before_launch()
-        if self.bracket is None:
-            return call()
-        close = self.bracket()
-        try:
-            return call()
-        finally:
-            close()
+            self._s.originals.append(original)
+            cls.run = _wrap_triton(original)  # type: ignore[method-assign]
 
     # -- load_inline / load --------------------------------------------------------------------
     def install_extensions(self) -> None:
         import torch.utils.cpp_extension as ext
 
+        self._hook()
         for attr in ("load_inline", "load"):
             original = getattr(ext, attr)
             if getattr(original, "_kw_wrapped", False):
                 continue
-            setattr(ext, attr, self._wrap_loader(original))
+            setattr(ext, attr, _wrap_loader(original))
 
-    def _wrap_loader(self, original: Any) -> Any:
-        ledger = self
 
-        def loader(*args: Any, **kwargs: Any) -> Any:
-            ledger.native = True
-            return _ExtensionProxy(original(*args, **kwargs), ledger)
-
-        loader._kw_wrapped = True  # type: ignore[attr-defined]
-        return loader
-
-    def call_extension(self, name: str, fn: Any, args: tuple, kwargs: dict) -> Any:
-        self.counts[name] += 1
-        if self.ablate:
-            self.skipped += 1
-            if self._returns_none.get(name, False):
-                return None  # an in-place function: skipping leaves its (NaN-poisoned) outputs unwritten
-            return _poison(fn(*args, **kwargs))
+def _wrap_triton(original: Any) -> Any:
+    def run(self_fn: Any, *args: Any, grid: Any = None, warmup: bool = False, **kwargs: Any) -> Any:
+        if warmup:
+            return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
         try:
-            result = self._launch(lambda: fn(*args, **kwargs))
+            _audit(LAUNCH, self_fn, original)
+        except SkipLaunch:
+            return None
+        try:
+            return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
         except BaseException as exc:
-            self.failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            _audit(FAILED, self_fn, f"{type(exc).__name__}: {str(exc)[:300]}")
             raise
-        self._returns_none[name] = result is None
-        return result
+        finally:
+            _audit(LAUNCHED)
+
+    run._kw_wrapped = True  # type: ignore[attr-defined]
+    return run
+
+
+def _wrap_loader(original: Any) -> Any:
+    def loader(*args: Any, **kwargs: Any) -> Any:
+        module = original(*args, **kwargs)
+        _audit(NATIVE, module)
+        return _ExtensionProxy(module)
+
+    loader._kw_wrapped = True  # type: ignore[attr-defined]
+    return loader
 
 
 class _ExtensionProxy:
     """Stands in for a compiled extension module; every callable attribute is counted."""
 
-    def __init__(self, module: Any, ledger: LaunchLedger) -> None:
+    def __init__(self, module: Any) -> None:
         object.__setattr__(self, "_module", module)
-        object.__setattr__(self, "_ledger", ledger)
 
     def __getattr__(self, attr: str) -> Any:
-        value = getattr(self._module, attr)
+        module = self._module
+        value = getattr(module, attr)
         if not callable(value) or attr.startswith("__"):
             return value
-        ledger = self._ledger
-        name = f"{getattr(self._module, '__name__', 'ext')}.{attr}"
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return ledger.call_extension(name, value, args, kwargs)
+            try:
+                _audit(EXT, module, attr, value)
+            except SkipLaunch as skip:
+                if skip.returns_none:
+                    return None  # an in-place function: skipping leaves its (NaN-poisoned) outputs unwritten
+                return _poison(value(*args, **kwargs))
+            try:
+                result = value(*args, **kwargs)
+            except BaseException as exc:
+                _audit(FAILED, attr, f"{type(exc).__name__}: {str(exc)[:300]}")
+                raise
+            finally:
+                _audit(LAUNCHED)
+            _audit(EXT_DONE, module, attr, result is None)
+            return result
 
         return call
+
+
+class _CodeProbe:
+    f = staticmethod(lambda: None)  # lets the ledger take `call`'s code object without a real module
+
+
+def _private(fn: Any) -> Any:
+    """`fn` with a private copy of this module's globals and of builtins: rebinding either later
+    (launches._audit, builtins.type) does not reach it."""
+    g = dict(globals())
+    g["__builtins__"] = dict(vars(builtins))
+    return FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+def _make_hook(s: Any) -> Any:  # noqa: C901 - one event table
+    """The ledger's audit hook over its state `s` (see the module docstring)."""
+    code = s.code
+    events, getframe, skip = _EVENTS, _getframe, SkipLaunch
+    launch, ext, launched, failed, ext_done, native = LAUNCH, EXT, LAUNCHED, FAILED, EXT_DONE, NATIVE
+
+    def genuine(frame: Any, want: Any) -> bool:
+        return frame is not None and frame.f_code is want and frame.f_globals is code.globals
+
+    def kernel_name(fn: Any) -> str:
+        return str(getattr(getattr(fn, "fn", None), "__name__", None) or getattr(fn, "__name__", "kernel"))
+
+    def before() -> None:
+        if s.before_launch is not None:
+            s.before_launch()
+        s.closers.append(s.bracket() if s.bracket is not None else None)
+
+    def hook(event: str, args: tuple) -> None:
+        if event not in events:
+            return
+        frame = getframe(1)
+        if event == launch:
+            fn, original = (args + (None, None))[:2]
+            if (
+                not genuine(frame, code.run)
+                or frame.f_locals.get("original") is not original
+                or not any(original is o for o in s.originals)
+                or type(fn) not in code.types
+            ):
+                s.forged.append(f"a launch event for {kernel_name(fn)} not raised by the judge's wrapper")
+                return
+            name = kernel_name(fn)
+            s.counts[name] = s.counts.get(name, 0) + 1
+            if s.ablate:
+                s.skipped += 1
+                raise skip(False)
+            before()
+        elif event == ext:
+            module, attr, value = (args + (None, None, None))[:3]
+            name = f"{getattr(module, '__name__', 'ext')}.{attr}"
+            if (
+                not genuine(frame, code.call)
+                or not any(module is m for m in s.modules)
+                or not isinstance(attr, str)
+                or getattr(module, attr, None) is not value
+            ):
+                s.forged.append(f"an extension call event for {name} not raised by the judge's proxy")
+                return
+            s.counts[name] = s.counts.get(name, 0) + 1
+            if s.ablate:
+                s.skipped += 1
+                raise skip(bool(s.returns_none.get(name, False)))
+            before()
+        elif event == launched:
+            if (genuine(frame, code.run) or genuine(frame, code.call)) and s.closers:
+                close = s.closers.pop()
+                if close is not None:
+                    close()
+        elif event == failed:
+            if genuine(frame, code.run):
+                s.failures.append(f"{kernel_name(args[0])}: {args[1]}")
+            elif genuine(frame, code.call):
+                module = frame.f_locals.get("module")
+                s.failures.append(f"{getattr(module, '__name__', 'ext')}.{args[0]}: {args[1]}")
+        elif event == ext_done:
+            if genuine(frame, code.call) and any(args[0] is m for m in s.modules):
+                s.returns_none[f"{getattr(args[0], '__name__', 'ext')}.{args[1]}"] = bool(args[2])
+        elif event == native and genuine(frame, code.loader):
+            s.native = True
+            s.modules.append(args[0])
+
+    return hook
 
 
 def _poison(result: Any) -> Any:
