@@ -402,10 +402,22 @@ def test_verify_at_80_columns_on_a_terminal_and_piped(monkeypatch: pytest.Monkey
             ["suite", "run", "{good}", "{examples}", "--no-store"],
             "problems directory {good} is a file, not a directory",
         ),
+        (
+            ["optimize", "{examples}", "--provider", "replay", "--replay", "{recording}", "--no-store"],
+            "problem file {examples} is a directory, not a file",
+        ),
+        (
+            ["optimize-suite", "{good}", "--provider", "replay", "--replay", "{recording}", "--no-store"],
+            "problems directory {good} is a file, not a directory",
+        ),
     ],
 )
 def test_the_wrong_kind_of_path_is_named_in_one_line(args: list[str], expected: str) -> None:
-    names = {"examples": str(ROOT / "examples"), "good": str(ROOT / "examples" / "relu_correct.py")}
+    names = {
+        "examples": str(ROOT / "examples"),
+        "good": str(ROOT / "examples" / "relu_correct.py"),
+        "recording": str(ROOT / "recordings" / "relu-demo"),
+    }
     res = CliRunner().invoke(app, [a.format(**names) for a in args])
     assert res.exit_code == 2, res.output
     assert res.stderr.splitlines() == [f"kernelwright: {expected.format(**names)}"]
@@ -567,7 +579,10 @@ def test_attempt_line_says_accepted_once() -> None:
     line = Text.from_markup(attempt_line(a)).plain  # as the terminal shows it
     assert "accepted accepted" not in line and "turn 3 sample 0: accepted (no timing on CPU)" in line
     wrong = Attempt(2, 0, candidate="x", verdict=_verdict("c.py", "rejected", "wrong-output", WRONG_MESSAGE))
-    assert "KW-O001 case fuzz:1" in attempt_line(wrong)
+    shown = Text.from_markup(attempt_line(wrong)).plain
+    reason = shown.split(": wrong-output ", 1)[1].rsplit(" (0+0 tok", 1)[0]
+    assert reason.startswith("KW-O001 case fuzz:1:") and reason.endswith(" …")  # shortened...
+    assert set(reason[:-2].split()) <= set(f"KW-O001 {WRONG_MESSAGE}".split())  # ...at a space
 
 
 # --- Ray's start-up notice ------------------------------------------------------------------------------
@@ -658,3 +673,38 @@ def test_verify_piped_for_real_keeps_each_reason_on_its_row(tmp_path: Path) -> N
     assert rows and all("expected" in row for row in rows[:-1]), proc.stdout  # a mismatch report: one line
     assert "rejected (wrong-output)" in proc.stdout
     assert "\x1b[" not in proc.stdout  # plain: no colour codes in a pipe
+
+
+def test_optimize_summary_says_accepted_once() -> None:
+    from kernelwright.agent.report import summary_table as optimize_summary
+
+    s = {
+        "problem": "level1/relu",
+        "provider": "replay",
+        "model": "fake-kernel-model",
+        "status": "accepted",
+        "stop_reason": "an accepted kernel (no GPU: correctness is the goal; timing needs a GPU)",
+        "best": {"turn": 3, "sample": 0, "speedup": None},
+        "strategy": "refine",
+        "turns": 3,
+        "attempts": 3,
+        "accepted_attempts": 1,
+        "tokens": {"in": 4397, "out": 533},
+        "cost_usd": 0.0,
+        "priced": False,
+        "retries": 0,
+        "seconds": 82.5,
+        "failures": {"compile-error": 1, "wrong-output": 1},
+        "wrong_output_codes": {"KW-O001": 1},
+    }
+    text = " ".join(_render(optimize_summary(s), WIDE).split())
+    assert "accepted (no GPU: correctness is the goal; timing needs a GPU)" in text
+    assert "an accepted kernel" not in text
+    plateau = {
+        **s,
+        "status": "plateau",
+        "stop_reason": "2 rounds without a faster accepted kernel (patience 2)",
+    }
+    assert "plateau (2 rounds without a faster accepted kernel (patience 2))" in " ".join(
+        _render(optimize_summary(plateau), WIDE).split()
+    )

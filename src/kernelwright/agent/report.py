@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.table import Table
@@ -16,9 +17,11 @@ STYLE = {Outcome.ACCEPTED: "bold green", Outcome.SLOWER: "yellow", Outcome.PROVI
 def attempt_line(a: Attempt) -> str:
     style = STYLE.get(a.outcome, "red")
     extra = f", {a.retries} retries" if a.retries else ""
-    reason = a.reason_line(110).replace("[", "\\[")
+    reason = a.reason_line(10_000)
     if reason.startswith(str(a.outcome)):  # "accepted accepted (no timing on CPU)": say it once
         reason = reason[len(str(a.outcome)) :].lstrip(":").strip()
+    # Shortened at a space, never mid-token (`max rel err…`); the run folder has the whole reason.
+    reason = textwrap.shorten(reason, 110, placeholder=" …").replace("[", "\\[")
     return redact(
         f"  turn {a.turn} sample {a.sample}: [{style}]{a.outcome}[/] {reason} "
         f"[dim]({a.tokens_in}+{a.tokens_out} tok, {a.seconds:.1f} s{extra})[/]"
@@ -38,7 +41,10 @@ def summary_table(s: dict[str, Any]) -> Table:
     table.add_column(style="bold")
     table.add_column()
     ok = s["best"] is not None
-    table.add_row("status", f"[{'bold green' if ok else 'bold red'}]{s['status']}[/] ({s['stop_reason']})")
+    why = s["stop_reason"]
+    if why.startswith(f"an {s['status']} kernel"):  # "accepted (an accepted kernel (no GPU: ...))"
+        why = why.removeprefix(f"an {s['status']} kernel").strip().removeprefix("(").removesuffix(")")
+    table.add_row("status", f"[{'bold green' if ok else 'bold red'}]{s['status']}[/] ({why})")
     if ok:
         b = s["best"]
         speed = (

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kernelwright.cli.common import fail, input_dir, open_store
+from kernelwright.cli.common import fail, input_dir, input_file, open_store
 from kernelwright.cli.verify import WEAK_SANDBOX_HELP
 from kernelwright.errors import KernelwrightError
 
@@ -215,6 +215,7 @@ def optimize(
                 "ray_address": ray_address,
             },
         )
+        input_file(problem, "problem file")
         store = open_store(no_store, db)
         session = Session(problem, out, agent_cfg, judge_cfg, store, listener=listener)
         err.print(
