@@ -266,3 +266,37 @@ def test_one_reference_worker_at_a_time_owns_a_problems_compile_cache() -> None:
         assert third.cache_lock is not None
     finally:
         third.close(quit=False)
+
+
+def test_the_reference_builds_the_compile_baseline_on_request_and_stays_in_step() -> None:
+    """WarmCmd (judge/pipeline.py sends it before the candidate's correctness on a GPU): the reference
+    builds torch.compile and runs it once, answers Warmed, then serves the next command as before."""
+    from kernelwright.judge.pipeline import _ref_reply
+    from kernelwright.problem import load_problem
+    from kernelwright.worker.protocol import (
+        Case,
+        ExpectedCmd,
+        ExpectedOutputs,
+        Meta,
+        MetaCmd,
+        WarmCmd,
+        Warmed,
+        post,
+    )
+
+    spec = load_problem(RELU)
+    pool = WorkerPool(references=1)
+    slot = pool.reference(spec.source, JudgeConfig(), cuda=False)
+    try:
+        post(slot.worker.send, MetaCmd(budget=1 << 16, fuzz=1))
+        _ref_reply(slot.worker, Meta, 120, spec)
+        case = Case("fuzz", 0, 7)
+        post(slot.worker.send, WarmCmd(compile_mode=None, case=case))
+        warm, _ = _ref_reply(slot.worker, Warmed, 300, spec)
+        assert warm.seconds > 0
+        post(slot.worker.send, ExpectedCmd(cases=(case,)))
+        got, payload = _ref_reply(slot.worker, ExpectedOutputs, 120, spec)
+        assert got.case == case.label() and payload
+    finally:
+        pool.give_back(slot, False)
+        pool.close()

@@ -45,6 +45,7 @@ SAMPLES: list[Any] = [
     p.TimeCmd(modes=("compiled",), compile_mode="max-autotune", loop=LOOP),
     p.DeviceNameCmd(),
     p.CeilingsCmd(),
+    p.WarmCmd(compile_mode=None, case=Case("timed", 9, 1)),
     p.QuitCmd(),
     p.Timed(index=0, ms=0.25, host_ms=0.3, numels=(32, 1)),
     p.Values(index=0),
@@ -77,6 +78,7 @@ SAMPLES: list[Any] = [
     p.ExpectedOutputs(case="seed:0", input_meta=(TENSOR_META,)),
     p.DeviceName(name="NVIDIA H100 80GB HBM3"),
     p.Ceilings(copy_bytes_per_s=3e12, bf16_flops_per_s=8e14),
+    p.Warmed(seconds=6.6),
     p.TimeDone(),
 ]
 MESSAGES = [m for m in SAMPLES if isinstance(m, p.Message)]

@@ -120,3 +120,39 @@ def test_a_torch_save_payload_is_not_loaded() -> None:
     torch.save({"outputs": [torch.ones(3)]}, buf)  # the old format: a pickle is never unpickled now
     with pytest.raises(ValueError):
         load_tensors(buf.getvalue())
+
+
+def test_a_payload_larger_than_the_pipe_arrives_whole_and_a_timeout_mid_payload_resumes() -> None:
+    import threading
+    import time
+
+    from kernelwright.sandbox.channel import Timeout
+
+    body = os.urandom(3 << 20)  # several pipe buffers
+    r, w = os.pipe()
+    captured = bytearray()
+
+    def capture() -> None:  # the frame exactly as the sender writes it
+        while chunk := os.read(r, 1 << 20):
+            captured.extend(chunk)
+
+    reader = threading.Thread(target=capture)
+    reader.start()
+    Channel(None, w, KEY).send("case", body, index=7)
+    os.close(w)
+    reader.join()
+    frame = bytes(captured)
+
+    wire_r, wire_w = os.pipe()
+    rx = Channel(wire_r, None, KEY)
+    half = len(frame) // 2
+    first = threading.Thread(target=lambda: os.write(wire_w, frame[:half]))
+    first.start()
+    with pytest.raises(Timeout):  # header checked out, half the payload there, then nothing
+        rx.recv(deadline=time.monotonic() + 1.0)
+    first.join()
+    rest = threading.Thread(target=lambda: os.write(wire_w, frame[half:]))
+    rest.start()
+    header, payload = rx.recv(deadline=time.monotonic() + 10)
+    rest.join()
+    assert header == {"kind": "case", "index": 7} and payload == body

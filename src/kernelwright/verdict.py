@@ -113,6 +113,14 @@ class Timing(BaseModel):
     # the reference loop's own cost (the exchange, fresh inputs, the snapshot, synchronise latency)
     loop_unexplained_ms: float | None = None
     ref_loop_ms: float | None = None
+    # `--repeat N` (judge/repeat.py): N whole judgements in fresh worker processes; the figures above
+    # are the run whose candidate time is the median, these are every run's (kernel times)
+    repeats: int = 1
+    repeat_candidate_ms: list[float] = Field(default_factory=list)
+    repeat_eager_ms: list[float] = Field(default_factory=list)
+    repeat_compiled_ms: list[float] = Field(default_factory=list)
+    repeat_speedup_vs_eager: list[float] = Field(default_factory=list)
+    repeat_max_over_min: float | None = None  # of the candidate's kernel time over the repeats
 
 
 class Environment(BaseModel):

@@ -24,9 +24,11 @@ PHASES = (
     "correctness",  # every checked case, the repeat and the fresh-values case
     "ablation",  # the run with custom launches skipped, and the op log
     "gpu_wait",  # waiting for the GPU: another judgement's timing held it
+    "compile_baseline",  # waiting for the reference's torch.compile build (it overlaps correctness)
     "timing",  # custom-kernel share, timed calls, interleaved baselines, their checks
     "compare",  # the judge's own comparison of outputs (taken out of the phases above)
     "finish",  # closing workers, assembling timing evidence
+    "repeats",  # `--repeat N`: the other N-1 whole judgements (judge/repeat.py)
 )
 
 

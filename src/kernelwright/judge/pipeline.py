@@ -42,6 +42,8 @@ from kernelwright.worker.protocol import (
     MetaCmd,
     ProblemRaised,
     TimingPlan,
+    WarmCmd,
+    Warmed,
     post,
 )
 
@@ -80,10 +82,24 @@ def judge(
     candidate: str | Path,
     config: JudgeConfig | None = None,
     problem_id: str | None = None,
+    repeat: int = 1,
 ) -> Verdict:
-    config = config or JudgeConfig()
-    started = time.monotonic()
+    """Judge one candidate. `repeat` > 1 judges it that many times, each in fresh worker processes,
+    and reports the timing's spread over the runs (judge/repeat.py); it changes nothing where
+    nothing is timed (the CPU)."""
+    from kernelwright.judge.repeat import MAX_REPEAT, repeated
+
+    if not 1 <= repeat <= MAX_REPEAT:
+        raise BadInput(f"repeat must be between 1 and {MAX_REPEAT}, got {repeat}")
     spec = problem if isinstance(problem, ProblemSpec) else load_problem(problem, problem_id)
+    first = _judge_once(spec, candidate, config or JudgeConfig())
+    if repeat == 1 or first.timing is None:
+        return first
+    return repeated(first, lambda: _judge_once(spec, candidate, config or JudgeConfig()), repeat)
+
+
+def _judge_once(spec: ProblemSpec, candidate: str | Path, config: JudgeConfig) -> Verdict:
+    started = time.monotonic()
     cand_path, source = read_candidate(candidate)
     cuda = environment.cuda_available() if config.device == "auto" else config.device == "cuda"
     layers: list[str] = []  # filled with the candidate worker's isolation layers (environment.sandbox)
@@ -242,9 +258,25 @@ def _judge_in(
             evidence.ref, evidence.ref_timeout = ref.worker, left
             evidence.modes = ("eager", "compiled") if config.compile_baseline else ("eager",)
 
+        warming = False
+        if timing_plan and config.compile_baseline:
+            # The reference builds the compile baseline now, while the candidate checks correctness:
+            # ~6.6 s (relu, H200, cold cache) that timing used to spend holding the GPU alone.
+            post(ref.worker.send, WarmCmd(compile_mode=timing_plan.compile_mode,
+                                          case=timing_plan.loop.case(timing_plan.loop.total)))  # fmt: skip
+            warming = True
+
+        def warmed() -> None:
+            nonlocal warming
+            if warming and ref is not None:
+                warming = False
+                with run.phases.part("compile_baseline"):
+                    _ref_reply(ref.worker, Warmed, left(), spec)
+
         def before_timing() -> None:
             """The candidate is done with correctness: take the GPU alone, then let it time."""
             assert evidence is not None and ref is not None
+            warmed()  # before the lock: the build needs no exclusive GPU
             _hold(gpu, "exclusive", deadline, run, config)
             evidence.ceilings = _ceilings(ref.worker, left(), spec)
             post(cand.worker.send, Go())
@@ -254,6 +286,7 @@ def _judge_in(
                        ablation_expected)  # fmt: skip
         if evidence is not None:
             evidence.close_reference()  # a candidate that stopped mid-timing leaves it waiting
+        warmed()  # a candidate rejected before timing: the reply is read, the warm worker stays in sync
         _trace("candidate and interleaved baselines done", started)
         clean = True
     finally:
@@ -290,7 +323,7 @@ def _expected(ref: Worker, cases: list[Case], spec: ProblemSpec, timeout: float)
     return out
 
 
-def _ref_reply(ref: Worker, want: type[M], timeout: float, spec: ProblemSpec) -> tuple[M, bytes]:
+def _ref_reply(ref: Worker, want: type[M], timeout: float, spec: ProblemSpec) -> tuple[M, bytearray]:
     """The reference's reply of type `want` and its payload; ProblemError for anything else."""
     kind = want.KIND.value
     try:

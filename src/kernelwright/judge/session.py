@@ -46,7 +46,7 @@ COMPILE_ERROR_MODULES = ("triton.compiler", "triton.language", "torch.utils.cpp_
 COMPILE_ERROR_TYPES = ("CompilationError", "CompileTimeAssertionFailure", "UnsupportedLanguageConstruct")
 
 # A handler gets the decoded message and the frame's payload; True ends the session.
-Handler = Callable[["CandidateSession", Any, bytes], bool]
+Handler = Callable[["CandidateSession", Any, Any], bool]  # (session, message, payload bytes)
 
 
 def classify_error(msg: Raised) -> tuple[str, Category, str]:

@@ -329,7 +329,7 @@ class TimingEvidence:
         self._last[role] = now
         self.series.setdefault(who, Series()).add(msg, interval, len(self.rounds) - 1)
 
-    def on_values(self, msg: Values, payload: bytes, who: str, run: RunRecord | None) -> None:
+    def on_values(self, msg: Values, payload: bytes | bytearray, who: str, run: RunRecord | None) -> None:
         values = load_tensors(payload)
         j = msg.index
         s = self.series.setdefault(who, Series())
@@ -588,7 +588,7 @@ def wall_evidence(cand: Series, eager: Series, warmup: int, rounds: set[int]) ->
     return None
 
 
-def from_reference(worker: Worker, timeout: float, what: str) -> tuple[Message, bytes]:
+def from_reference(worker: Worker, timeout: float, what: str) -> tuple[Message, bytearray]:
     """The reference worker's next message; RuntimeError when it reports a failure or sends garbage."""
     header, payload = worker.recv(timeout, what)
     try:

@@ -67,6 +67,8 @@ class Channel:
         self.write_fd = write_fd
         self.key = key
         self._buf = bytearray()
+        # a frame whose header checked out and whose payload is still arriving (after a Timeout)
+        self._pending: tuple[bytes, bytes, bytearray, int] | None = None
         # Captured now, before any untrusted import (see the module docstring).
         self._dumps = marshal.dumps
         self._digest = hmac_digest
@@ -76,7 +78,7 @@ class Channel:
         self._lengths = _LENGTHS.pack
 
     # -- writing ---------------------------------------------------------------------------------
-    def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
+    def send(self, kind: str, payload: bytes | bytearray = b"", **fields: Any) -> None:
         assert self.write_fd is not None
         header = self._dumps({"kind": kind, **fields})
         head = self._digest(self.key, b"head\0" + self._lengths(len(header), len(payload)) + header, "sha256")
@@ -94,32 +96,58 @@ class Channel:
         """Buffer at least n bytes. A timeout keeps what arrived: the next recv resumes mid-frame."""
         assert self.read_fd is not None
         while len(self._buf) < n:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise Timeout
-                ready, _, _ = select.select([self.read_fd], [], [], min(left, 1.0))
-                if not ready:
-                    continue
+            if not self._wait(deadline):
+                continue
             chunk = os.read(self.read_fd, max(n - len(self._buf), 1 << 20))
             if not chunk:
                 raise Closed
             self._buf += chunk
 
+    def _wait(self, deadline: float | None) -> bool:
+        """False when nothing is readable yet (poll again); Timeout past the deadline."""
+        assert self.read_fd is not None
+        if deadline is None:
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Timeout
+        ready, _, _ = select.select([self.read_fd], [], [], min(left, 1.0))
+        return bool(ready)
+
     def recv(self, deadline: float | None = None) -> tuple[dict[str, Any], bytearray]:
-        self._fill(_PREFIX.size, deadline)
-        hlen, plen, head, mac = _PREFIX.unpack(bytes(self._buf[: _PREFIX.size]))
-        if hlen > MAX_HEADER or plen > MAX_PAYLOAD:
-            raise WorkerProtocolError(f"frame sizes out of range (header {hlen}, payload {plen})")
-        self._fill(_PREFIX.size + hlen, deadline)
-        header = bytes(self._buf[_PREFIX.size : _PREFIX.size + hlen])
-        if not hmac.compare_digest(head, _head_mac(self.key, hlen, plen, header)):
-            raise WorkerProtocolError("a message header on the result channel failed authentication")
-        total = _PREFIX.size + hlen + plen
-        self._fill(total, deadline)
-        with memoryview(self._buf) as view:  # one copy out of the buffer, not two; writable, so the
-            payload = bytearray(view[_PREFIX.size + hlen : total])  # packed tensors are views of it
-        del self._buf[:total]
+        if self._pending is None:
+            self._fill(_PREFIX.size, deadline)
+            hlen, plen, head, mac = _PREFIX.unpack(bytes(self._buf[: _PREFIX.size]))
+            if hlen > MAX_HEADER or plen > MAX_PAYLOAD:
+                raise WorkerProtocolError(f"frame sizes out of range (header {hlen}, payload {plen})")
+            self._fill(_PREFIX.size + hlen, deadline)
+            header = bytes(self._buf[_PREFIX.size : _PREFIX.size + hlen])
+            if not hmac.compare_digest(head, _head_mac(self.key, hlen, plen, header)):
+                raise WorkerProtocolError("a message header on the result channel failed authentication")
+            # The payload is read straight into its own buffer (no growing self._buf, no copy out of
+            # it): 1.4 s of copies per H200 verdict before. Only what is already buffered is copied.
+            start = _PREFIX.size + hlen
+            have = min(plen, len(self._buf) - start)
+            payload = bytearray(plen)
+            payload[:have] = self._buf[start : start + have]
+            del self._buf[: start + have]
+            self._pending = (header, mac, payload, have)
+        header, mac, payload, got = self._pending
+        assert self.read_fd is not None
+        with memoryview(payload) as view:
+            while got < len(payload):
+                try:
+                    ready = self._wait(deadline)
+                except Timeout:
+                    self._pending = (header, mac, payload, got)  # the next recv resumes mid-payload
+                    raise
+                if not ready:
+                    continue
+                n = os.readv(self.read_fd, [view[got : got + (1 << 20)]])
+                if not n:
+                    raise Closed
+                got += n
+        self._pending = None
         if not hmac.compare_digest(mac, _mac(self.key, header, payload)):
             raise WorkerProtocolError("a message on the result channel failed authentication")
         try:

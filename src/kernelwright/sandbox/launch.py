@@ -287,7 +287,7 @@ class Worker:
         except (BrokenPipeError, OSError) as exc:
             raise self._died("the worker closed its control pipe") from exc
 
-    def recv(self, timeout: float, what: str) -> tuple[dict[str, Any], bytes]:
+    def recv(self, timeout: float, what: str) -> tuple[dict[str, Any], bytearray]:
         """Next message, watching memory while waiting; WorkerDied on timeout, exit or overuse."""
         deadline = time.monotonic() + timeout
         while True:

@@ -63,11 +63,11 @@ def main(argv: list[str]) -> int:
     lock = threading.Lock()
     res_send = res.send  # bound now: rebinding Channel.send later does not reach this closure
 
-    def send_raw(kind: str, payload: bytes = b"", **fields: Any) -> None:
+    def send_raw(kind: str, payload: bytes | bytearray = b"", **fields: Any) -> None:
         with lock:
             res_send(kind, payload, **fields)
 
-    def send(message: Message, payload: bytes = b"") -> None:
+    def send(message: Message, payload: bytes | bytearray = b"") -> None:
         post(send_raw, message, payload)
 
     def error(stage: Stage, exc: BaseException, case: str | None = None) -> None:

@@ -393,7 +393,7 @@ def checked_values(snap: list[torch.Tensor], positions: list) -> list[torch.Tens
 
 def report_timed_call(
     send: Callable[..., None],
-    recv: Callable[[], tuple[dict, bytes]],
+    recv: Callable[[], tuple[dict, bytes | bytearray]],
     index: int,
     snap: list[torch.Tensor],
     timing: CallTiming,
