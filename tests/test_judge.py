@@ -270,9 +270,17 @@ def test_parameters_are_aligned_from_the_reference(tmp_path: Path) -> None:
     assert run(tmp_path, body, problem=problem).verdict == "accepted"
 
 
-def test_strict_mode_rejects_pytorch_compute_ops(tmp_path: Path) -> None:
+def test_op_policies_default_strict_and_loose(tmp_path: Path) -> None:
+    """A compute op outside the kernels: rejected by default (KW-P006) and under strict (KW-P003);
+    accepted only in KernelBench's looser mode; the verdict names the policy that applied."""
     body = "class ModelNew(nn.Module):\n    def forward(self, x):\n        return launch(x) + 0.0\n"
-    assert run(tmp_path, body, name="lenient").verdict == "accepted"
+    loose = run(tmp_path, body, config=FAST.model_copy(update={"op_policy": "loose"}), name="lenient")
+    assert loose.verdict == "accepted" and "op policy: loose" in loose.correctness.notes
+    v = run(tmp_path, body, name="default")
+    assert (v.verdict, v.category) == ("rejected", "reference-passthrough") and "KW-P006" in codes(v)
+    assert "op policy: default" in v.correctness.notes
+    allowed = run(tmp_path, body, config=FAST.model_copy(update={"allow_ops": ("add",)}), name="allowed")
+    assert allowed.verdict == "accepted", allowed.reasons
     v = run(tmp_path, body, config=FAST.model_copy(update={"strict": True}), name="strict")
     assert (v.verdict, v.category) == ("rejected", "reference-passthrough")
     assert "KW-P003" in codes(v) and "add" in next(r.message for r in v.reasons if r.code == "KW-P003")

@@ -7,7 +7,7 @@ gate is never written (NaN-poisoned `torch.empty`), so the output changes and th
 "the kernel contributes". DESIGN ("Work, not influence") claims the default policy forbids PyTorch
 compute ops the problem does not allow; the judge should reject this as reference passthrough.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=by default the op log only rejects a forward that runs EVERY reference op (KW-P004, session._check_ops); clamp/mul are not relu, the gate kernel changes the ablation output, so a PyTorch passthrough with a one-element gate kernel is accepted unless --strict
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import torch
 import triton

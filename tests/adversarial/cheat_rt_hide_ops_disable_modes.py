@@ -7,7 +7,7 @@ the duration. Outside the judge's op log nothing changes; inside it, relu is nev
 one-element gate kernel multiplies the answer by 1.0 so the ablation output changes. The judge should
 reject this as reference passthrough.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=the op log (worker/strict.py _OpLog, a TorchDispatchMode) can be popped from inside forward with torch.utils._python_dispatch._disable_current_modes(), so torch.relu is never logged and KW-P004 stays silent; the gate kernel satisfies the ablation
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import importlib
 

@@ -7,8 +7,12 @@ even `--strict` has nothing to name), the launch ledger sees a custom launch eve
 ablation (launch skipped) leaves the NaN-poisoned output, so the output changes. The kernel does no
 arithmetic of the problem: this is PyTorch-side passthrough by another library and should be
 rejected as reference passthrough.
+
+On a GPU the same file must copy the input to the host first (`.cpu()`), which the op trace records
+as `copy_to_host` (worker/strict.py: a device-to-host copy of 1024 elements or more), a compute op
+under the default policy (KW-P006). On the CPU there is no copy to see: see the xfail reason.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=compute done through NumPy (x.numpy(), np.maximum, torch.from_numpy) raises no aten op in the strict/op-log TorchDispatchMode and a copy kernel satisfies the ablation, so a kernel that does none of the problem's arithmetic is accepted (also under --strict)
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=on the CPU x.numpy() shares the tensor's memory and np.maximum/torch.from_numpy raise no aten op, so neither recorder of the op trace (dispatch mode, profiler) sees the work; TensorBase.numpy is a method of an immutable C type and cannot be wrapped, and showing that a kernel reads data derived from the inputs needs the launch arguments, which the launch ledger does not expose (on a GPU the device-to-host copy is caught: copy_to_host, KW-P006)
 
 import numpy as np
 import torch

@@ -62,6 +62,8 @@ RUNTIME_CODES: tuple[CodeInfo, ...] = (
     _row("KW-P003", P, "--strict: forward runs PyTorch compute ops"),
     _row("KW-P004", P, "forward runs every PyTorch compute op the reference runs"),
     _row("KW-P005", P, "with every custom launch skipped (ablation), forward raised instead of answering"),
+    _row("KW-P006", P, "forward runs PyTorch compute ops the op policy does not allow (default policy)"),
+    _row("KW-P007", P, "forward ran PyTorch ops outside the op trace: it switched the trace off or hid the work"),
     _row("KW-T001", T, "replaced a function or class the judge captured before the candidate was imported"),
     _row("KW-T002", T, "the result channel was forged or corrupted, or a message was malformed"),
     _row("KW-T003", T, "the worker sent a message the judge did not expect"),

@@ -26,7 +26,13 @@ class JudgeConfig(BaseModel):
     compile_timeout: float = Field(default=180.0, gt=0)
     call_timeout: float = Field(default=120.0, gt=0)  # one forward, first call included (JIT compilation)
     static_guard: bool = True  # False runs the runtime defences even on statically flagged files (tests)
-    strict: bool = False
+    strict: bool = False  # the same as op_policy="strict"
+    # Which PyTorch ops forward may run (worker/op_classes.py, docs/JUDGE.md row 25): "default" allows
+    # allocation, views, copies, casts, data movement the reference does not do and vendor GEMMs /
+    # convolutions; "strict" only the first four; "loose" is KernelBench's looser mode (anything but
+    # every op the reference runs). `allow_ops` names further ops the default policy lets through.
+    op_policy: Literal["default", "strict", "loose"] = "default"
+    allow_ops: tuple[str, ...] = ()
     timing: bool = True
     timed_calls: int = Field(default=100, ge=1)
     warmup_calls: int = Field(default=10, ge=0)

@@ -15,6 +15,7 @@ from kernelwright.judge import codes, compare
 from kernelwright.judge.record import Expected, RunRecord
 from kernelwright.sandbox.channel import load_tensors
 from kernelwright.verdict import Category
+from kernelwright.worker import op_classes
 from kernelwright.worker.protocol import (
     FROM_CANDIDATE,
     Ablation,
@@ -206,7 +207,7 @@ class CandidateSession:
         return False
 
     def _on_strict(self, msg: Strict, payload: bytes) -> bool:
-        self._check_ops(list(msg.ops))
+        self._check_ops(list(msg.ops), list(msg.hidden))
         self.phases.mark("ablation")
         if self.before_timing is not None and self.case_index == len(self.expected):
             before, self.before_timing = self.before_timing, None  # once, whatever the worker sends
@@ -377,26 +378,61 @@ class CandidateSession:
                 "passthrough)",
             )
 
-    def _check_ops(self, ops: list[str]) -> None:
-        """PyTorch compute ops in forward: any under --strict; all of the reference's, always.
+    def _check_ops(self, ops: list[str], hidden: list[str] | None = None) -> None:
+        """The op policy (DESIGN "Work, not influence"; worker/op_classes.py has the classes).
 
-        The ablation proves a kernel *influences* the answer; a forward that also runs every compute
-        op the reference runs (relu(x) + kernel_zeros) gets its answer from PyTorch regardless.
-        A vendor GEMM with a custom epilogue runs `mm` where the reference runs `addmm` + `gelu`,
-        so it is not caught by this.
+        The ablation proves a kernel *influences* the answer, not that it does the work: a one-element
+        "gate" kernel the output depends on passes it while PyTorch computes with an op the reference
+        does not use (red team: cheat_rt_gate_clamp, clamp for relu). So by default forward may run
+        only free ops (allocation, views, copies, casts), data movement the reference does not do, and
+        vendor products (a GEMM with a custom epilogue is legitimate: legit_gemm_epilogue); and never
+        every op the reference runs (KW-P004: relu(x) + kernel_zeros, or `mm` for a GEMM problem).
+        "strict" allows only free ops; "loose" (KernelBench) only KW-P004. An op run outside the trace
+        is KW-P007 under every policy: the trace was switched off from inside.
         """
-        if ops and self.config.strict:
+        policy = "strict" if self.config.strict else self.config.op_policy
+        self.c.notes.append(f"op policy: {policy}")
+        # The worker sends every op name; free ones (allocation, views, copies) say nothing here.
+        ops = [op for op in ops if op_classes.kind(op) != "free"]
+        hidden = [h for h in hidden or [] if op_classes.kind(h) != "free"]
+        if hidden:
             self.run.add(
-                "KW-P003",
+                "KW-P007",
                 Category.REFERENCE_PASSTHROUGH,
-                "--strict: forward runs PyTorch compute ops: " + ", ".join(ops[:12]),
+                "forward ran PyTorch ops outside the op trace (a popped dispatch mode, a disabled or "
+                f"restarted profiler, another thread): {', '.join(hidden[:12])}",
             )
-        ref = {o.rstrip("_") for o in self.ref_ops}
-        if ref and ref <= {o.rstrip("_") for o in ops}:
+        allowed = {op_classes.canonical(a) for a in self.config.allow_ops}
+        ref_work = op_classes.work(self.ref_ops)
+        kinds = {op: op_classes.kind(op) for op in ops if op_classes.canonical(op) not in allowed}
+        if policy == "strict":
+            if kinds:
+                self.run.add(
+                    "KW-P003",
+                    Category.REFERENCE_PASSTHROUGH,
+                    "strict op policy: forward runs PyTorch ops beyond allocation, views and copies: "
+                    + ", ".join(list(kinds)[:12]),
+                )
+        elif policy == "default":
+            bad = [
+                op
+                for op, k in kinds.items()
+                if k == "compute" or (k == "move" and op_classes.canonical(op) in ref_work)
+            ]
+            if bad:
+                self.run.add(
+                    "KW-P006",
+                    Category.REFERENCE_PASSTHROUGH,
+                    f"forward runs PyTorch compute ops ({', '.join(bad[:12])}): by default only "
+                    "allocation, views, copies, casts, data movement the reference does not do and "
+                    "vendor GEMMs/convolutions may run outside the custom kernels (op_policy='loose' is "
+                    "KernelBench's looser mode)",
+                )
+        if ref_work and ref_work <= op_classes.work(ops):
             self.run.add(
                 "KW-P004",
                 Category.REFERENCE_PASSTHROUGH,
-                f"forward runs every PyTorch compute op the reference runs ({', '.join(sorted(ref))}): "
+                f"forward runs every PyTorch compute op the reference runs ({', '.join(sorted(ref_work))}): "
                 "the answer comes from PyTorch, whatever the custom kernels add",
             )
 

@@ -113,9 +113,9 @@ def main(argv: list[str]) -> int:
 
     from kernelwright.worker.integrity import Integrity, guard_environment
 
-    # The op log feeds --strict and the reference-ops check (judge/session.py `_check_ops`): bound
-    # now, before the candidate can rebind the module's name (red team: cheat_rt_ledger_closure).
-    from kernelwright.worker.strict import torch_compute_ops
+    # The op trace feeds the op policy (judge/session.py `_check_ops`): bound now, before the
+    # candidate can rebind the module's name (red team: cheat_rt_ledger_closure).
+    from kernelwright.worker.strict import trace_ops
 
     # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
     # before the snapshot so the harness's own side effects are not mistaken for tampering.
@@ -248,8 +248,8 @@ def main(argv: list[str]) -> int:
 
     try:
         strict_inputs = common.make_inputs(problem, ablation_case, device)
-        ops = torch_compute_ops(lambda: model(*strict_inputs))
-        send(Strict(ops=tuple(ops)))
+        trace = trace_ops(lambda: model(*strict_inputs))
+        send(Strict(ops=tuple(trace.ops), hidden=tuple(trace.hidden)))
     except BaseException as exc:  # noqa: BLE001
         error("strict", exc)
     poison_uninitialised_memory(False)

@@ -579,7 +579,8 @@ class Ablation(Message):
 @dataclass(frozen=True)
 class Strict(Message):
     KIND: ClassVar[Kind] = Kind.STRICT
-    ops: tuple[str, ...]  # PyTorch compute ops forward ran (worker/strict.py)
+    ops: tuple[str, ...]  # PyTorch ops forward ran besides free ones (worker/strict.py, op_classes.py)
+    hidden: tuple[str, ...] = ()  # ops run outside the trace, or how the trace was switched off
 
 
 @dataclass(frozen=True)
