@@ -557,6 +557,17 @@ def test_demo_says_which_examples_are_meant_to_fail_keeps_its_run_folder_and_end
         f"kernelwright optimize {rel} --provider openai --model MODEL --base-url URL",
     ]
     assert "accepted accepted" not in out
+    assert "agent session: status solved, turns 3, failures none" in out
+
+
+def test_demo_repro_step_names_the_case_the_wrong_example_failed_on() -> None:
+    from kernelwright.cli.demo import failing_case
+
+    assert failing_case(_verdict("w.py", "rejected", "wrong-output", WRONG_MESSAGE)) == "fuzz:1"
+    repeat = "case seed:0 (repeat): 3 of 8 elements differ"
+    assert failing_case(_verdict("w.py", "rejected", "wrong-output", repeat)) == "seed:0"
+    assert failing_case(_verdict("c.py", "rejected", "crash-or-timeout", CRASH_MESSAGE)) == "fuzz:0"
+    assert failing_case(_verdict("a.py")) == "fuzz:1" and failing_case(None, "fuzz:2") == "fuzz:2"
 
 
 def test_demo_next_step_commands_parse(tmp_path: Path) -> None:

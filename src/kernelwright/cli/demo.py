@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -39,13 +40,22 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def next_steps(problem: str, examples: str) -> list[tuple[str, str]]:
+def failing_case(verdict: Verdict | None, default: str = "fuzz:1") -> str:
+    """The case label (`fuzz:3`, `seed:0`) of a verdict's first hard reason, for `repro --case`."""
+    for r in verdict.hard_reasons if verdict is not None else []:
+        found = re.search(r"\bcase ((?:fuzz|seed):\d+)\b", r.message)
+        if found:
+            return found.group(1)
+    return default
+
+
+def next_steps(problem: str, examples: str, case: str = "fuzz:1") -> list[tuple[str, str]]:
     """The three commands a new user runs next, each with what it shows."""
     wrong = f"{examples}/relu_wrong.py"
     return [
         (f"kernelwright verify {problem} {wrong}", "one verdict in full: every reason, the error figures"),
         (
-            f"kernelwright repro {problem} {wrong} --case fuzz:1",
+            f"kernelwright repro {problem} {wrong} --case {case}",
             "the failing case again: its input shapes and the first bad indices",
         ),
         (
@@ -177,9 +187,10 @@ def demo(
         summary = run_dir / "summary.json"
         if summary.exists():
             data = json.loads(summary.read_text())
+            counts = data.get("failure_counts", data.get("failures")) or {}
+            failures = ", ".join(f"{k}: {n}" for k, n in counts.items()) or "none"
             out.print(
-                f"agent session: status {data.get('status')}, turns {data.get('turns')}, "
-                f"failure counts {data.get('failure_counts', data.get('failures'))}"
+                f"agent session: status {data.get('status')}, turns {data.get('turns')}, failures {failures}"
             )
             out.print(f"the agent's run folder (kept): {run_dir}", highlight=False)
         if code not in (0, 1):
@@ -187,9 +198,10 @@ def demo(
     else:
         out.print(f"[yellow]no recorded session at {recording}: skipped the agent replay[/]")
     out.print("\n[bold]Next[/]")
-    for command, what in next_steps(_shown(problem), _shown(examples)):
+    wrong = next((v for _, name, v, _ in rows if name == "relu_wrong.py"), None)
+    for command, what in next_steps(_shown(problem), _shown(examples), failing_case(wrong)):
         out.print(f"  {command}", highlight=False, markup=False, soft_wrap=True)  # one line to copy
-        out.print(f"      [dim]{what}[/]")
+        out.print(hanging(what, out.width, first=6, rest=6), style="dim", highlight=False, markup=False)
     if surprises:  # the demo still ran; say it plainly (a missing sandbox layer, an edited example)
         warn(f"{surprises} example(s) did not get the verdict they are meant to get (see above)")
 
