@@ -308,7 +308,8 @@ def mount(app: typer.Typer) -> None:
     suite_app.command("list")(suite_list)
     suite_app.command(
         "run",
-        epilog="Exit status: 0 when every candidate is accepted, 1 otherwise, 2 bad input.\n\n"
+        epilog="Exit status: 0 when every problem had a candidate and every candidate was accepted, 1 otherwise, "
+        "2 bad input.\n\n"
         "Examples: kernelwright suite run KernelBench/KernelBench/level1 runs/my_run --json\n\n"
         "kernelwright suite run problems/ --candidates kernels/ --jobs 4",
     )(suite_run)
