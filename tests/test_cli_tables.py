@@ -7,13 +7,16 @@ cut at a fixed width), no line wider than the terminal, and no timing columns wh
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import pty
 import re
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +281,8 @@ def test_console_is_wide_when_piped_and_the_terminal_width_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    assert console().width == WIDE  # pytest captures stdout: not a terminal
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # a pipe or a file: not a terminal
+    assert console().width == WIDE
     monkeypatch.setattr(sys, "stdout", _Tty())
     assert console().width == 80
 
@@ -626,16 +630,26 @@ def _run_in_pty(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[in
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=slave, stderr=err, env=env)
     os.close(slave)
     chunks: list[bytes] = []
-    while True:
+    deadline = time.monotonic() + timeout
+    exited_at: float | None = None
+    while time.monotonic() < deadline:
+        # After the command exits, drain for a moment only: a worker it left behind may hold the pty.
+        if exited_at is None and proc.poll() is not None:
+            exited_at = time.monotonic()
+        if exited_at is not None and time.monotonic() - exited_at > 2:
+            break
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if not ready:
+            continue
         try:
             data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed its end
+        except OSError:  # EIO: every writer closed its end
             break
         if not data:
             break
         chunks.append(data)
     os.close(master)
-    code = proc.wait(timeout=timeout)
+    code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     text = ANSI.sub("", b"".join(chunks).decode("utf-8", "replace")).replace("\r\n", "\n")
     return code, text, err_path.read_text()
 
