@@ -8,8 +8,14 @@ answers with torch.where and a decoy kernel on scratch memory (so one case repor
 second call it writes a correctly authenticated `done` frame itself. The parent stops reading at
 `done`: no further case, no ablation and no op log is ever checked, and session._finish does not ask
 whether every case, the ablation and the strict report arrived. One checked case, no proof of work.
+
+The parent now accepts `done` only after every case and the ablation (KW-T003), and since issue #12's
+harness-reach fix the environment guard holds no callback at all (it raises an audit event the
+policy answers), so the walk from `os.environ` finds no channel and no `done` is forged. What
+rejects it is what it does instead: the decoy kernel does not do the work (KW-P001) and
+torch.where is a compute op (KW-P006).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=tampering threats=3,6,24 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=3,6,24 device=cpu layer=runtime
 
 import hmac
 import marshal
