@@ -16,6 +16,7 @@ import re
 import select
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -534,6 +535,7 @@ def test_demo_says_which_examples_are_meant_to_fail_keeps_its_run_folder_and_end
 
     monkeypatch.setattr(pipeline, "judge", fake_judge)
     monkeypatch.setattr(subprocess, "run", fake_optimize)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the kept run folder lands in tmp_path
     monkeypatch.chdir(ROOT)
     recording = tmp_path / "rec"
     recording.mkdir()
@@ -551,6 +553,7 @@ def test_demo_says_which_examples_are_meant_to_fail_keeps_its_run_folder_and_end
     assert "1 example(s) did not get the verdict they are meant to get" in res.stderr
     kept = re.search(r"the agent's run folder \(kept\): (\S+)", out)
     assert kept and (Path(kept.group(1)) / "best.py").is_file()  # what it prints a path to still exists
+    assert Path(kept.group(1)).parent == tmp_path and Path(kept.group(1)).name.startswith("kw-demo-run-")
     assert Path(kept.group(1)) == Path(ran[0][ran[0].index("--out") + 1])
     nxt = out.split("\nNext\n", 1)[1].splitlines()
     commands = [line.strip() for line in nxt if line.startswith("  kernelwright ")]
