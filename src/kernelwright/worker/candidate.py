@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
 
     # The op trace feeds the op policy (judge/session.py `_check_ops`): bound now, before the
     # candidate can rebind the module's name (red team: cheat_rt_ledger_closure).
-    from kernelwright.worker.strict import trace_ops
+    from kernelwright.worker.strict import OpTrace, traced
 
     # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
     # before the snapshot so the harness's own side effects are not mistaken for tampering.
@@ -156,7 +156,11 @@ def main(argv: list[str]) -> int:
 
     baseline_threads: list[int] = []  # Python threads after the first call (lazy pools start then)
 
-    def run_case(case: common.Case, *, reuse: list | None = None) -> tuple[list | None, list, Any]:
+    op_trace = OpTrace()  # every correctness call's ops, for the op policy (judge/session.py)
+
+    def run_case(
+        case: common.Case, *, reuse: list | None = None, trace: bool = False
+    ) -> tuple[list | None, list, Any]:
         """One checked call: returns (snapshot outputs or None, inputs after the call, timing)."""
         inputs = common.make_inputs(problem, case, device)
         if reuse is not None:
@@ -173,7 +177,10 @@ def main(argv: list[str]) -> int:
             if case.kind == "timed":  # the gated method; the snapshot is stream-ordered after the end event
                 _, early, t = clock.timed_call(lambda: model(*inputs), plain_outputs, clock.seen_streams)
             else:
-                _, ms, host_ms, early = clock.time_call(lambda: model(*inputs), plain_outputs)
+                fwd = (
+                    (lambda: traced(op_trace, lambda: model(*inputs))) if trace else (lambda: model(*inputs))
+                )
+                _, ms, host_ms, early = clock.time_call(fwd, plain_outputs)
                 t = CallTiming(ms, host_ms, host_ms, 0.0, False)
         snap, why = early
         after = threading.active_count()
@@ -229,7 +236,7 @@ def main(argv: list[str]) -> int:
         ledger.reset()
         label = f"{case.label()}#{i}"
         try:
-            snap, inputs, t = run_case(case, reuse=kept if i == len(cases) - 1 else None)
+            snap, inputs, t = run_case(case, reuse=kept if i == len(cases) - 1 else None, trace=True)
             if i == job.reuse_index:
                 kept = inputs
         except BaseException as exc:  # noqa: BLE001
@@ -246,12 +253,8 @@ def main(argv: list[str]) -> int:
     if job.ablate_at >= len(cases):
         ablate()
 
-    try:
-        strict_inputs = common.make_inputs(problem, ablation_case, device)
-        trace = trace_ops(lambda: model(*strict_inputs))
-        send(Strict(ops=tuple(trace.ops), hidden=tuple(trace.hidden)))
-    except BaseException as exc:  # noqa: BLE001
-        error("strict", exc)
+    # Every correctness call was traced (not one call a forward could single out and answer honestly).
+    send(Strict(ops=tuple(op_trace.ops), hidden=tuple(op_trace.hidden)))
     poison_uninitialised_memory(False)
     ledger.before_launch = None
 

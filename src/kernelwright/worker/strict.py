@@ -153,27 +153,38 @@ def _walk(events: list[Any], token: str, trace: OpTrace) -> bool:
     return found
 
 
-def trace_ops(call: Callable[[], Any]) -> OpTrace:
-    """Runs `call` once under both recorders; the non-free ops it ran and any sign of hiding."""
+def traced(trace: OpTrace, call: Callable[[], Any]) -> Any:
+    """Runs `call` under both recorders, adds what it ran to `trace`, and returns what it returned.
+
+    The candidate worker runs every correctness call through this (worker/candidate.py), so the
+    traced call is not one a forward could single out and answer honestly while PyTorch does the
+    work on the others (the trace itself stays visible: a dispatch mode is on the stack).
+    """
     from torch.autograd.profiler import record_function
 
-    trace = OpTrace()
+    off = "the profiler session was stopped or restarted from inside forward"
     log = _OpLog(trace)
     token = f"kw_{secrets.token_hex(8)}"
     prof = _profiler()
     prof.__enter__()
+    stopped = False
     try:
         with torch.no_grad(), record_function(token), log:
-            call()
+            out = call()
     finally:
         try:
             prof.__exit__(None, None, None)
         except RuntimeError:  # stopped from inside: nothing it recorded can be trusted
-            trace.hide("the profiler session was stopped or restarted from inside forward")
-    if trace.hidden:
-        return trace
-    if not _walk(list(prof.function_events or []), token, trace):
-        trace.hide("the profiler session was stopped or restarted from inside forward")
+            stopped = True
+    if stopped or not _walk(list(prof.function_events or []), token, trace):
+        trace.hide(off)
+    return out
+
+
+def trace_ops(call: Callable[[], Any]) -> OpTrace:
+    """Runs `call` once under both recorders: the ops it ran and any sign of hiding."""
+    trace = OpTrace()
+    traced(trace, call)
     return trace
 
 
