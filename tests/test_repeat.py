@@ -94,3 +94,47 @@ def test_a_rejected_or_untimed_first_run_is_not_repeated() -> None:
 def test_a_repeat_count_out_of_range_is_bad_input(n: int) -> None:
     with pytest.raises(BadInput, match="repeat"):
         judge("level1/relu", "examples/relu_correct.py", repeat=n)
+
+
+def test_the_verify_table_says_which_time_is_which_and_shows_the_repeats() -> None:
+    import io
+
+    from rich.console import Console
+
+    from kernelwright.cli.render import verdict_table
+
+    later = iter([timed(0.30), timed(0.20)])
+    v = repeated(timed(0.25), lambda: next(later), 3)
+    assert v.timing is not None
+    v.timing.host_overhead_ms, v.timing.total_ms = 0.09, 0.34
+    v.timing.clock = "cuda events after a gate kernel that occupies every SM"
+    out = io.StringIO()
+    Console(file=out, width=200, color_system=None).print(verdict_table(v))
+    text = out.getvalue()
+    assert "0.2500 ms (device" in text and "0.0900 ms host launch overhead = 0.3400 ms per call" in text
+    assert "3 processes: 0.2500, 0.3000, 0.2000 ms; max/min 1.500" in text
+    assert "cuda events after a gate kernel" in text
+
+
+@pytest.mark.parametrize("n", ["0", "21"])
+def test_verify_refuses_a_repeat_count_out_of_range(n: str) -> None:
+    from typer.testing import CliRunner
+
+    from kernelwright.cli.app import app
+
+    result = CliRunner().invoke(app, ["verify", "p.py", "c.py", "--repeat", n])
+    assert result.exit_code == 2 and "repeat" in result.output.lower()
+
+
+def test_the_agents_feedback_names_kernel_time_and_host_overhead_separately() -> None:
+    from kernelwright.agent.attempt import Attempt
+    from kernelwright.agent.prompting import best_view, verdict_view
+
+    v = timed(0.25)
+    assert v.timing is not None
+    v.timing.host_overhead_ms = 0.09
+    a = Attempt(turn=1, sample=0, candidate="class ModelNew: ...", verdict=v)
+    text = verdict_view(a)["timing"]
+    assert "kernel time (device time between CUDA events, host launch overhead excluded)" in text
+    assert "candidate 0.2500 ms" in text and "plus 0.0900 ms of host launch overhead per call" in text
+    assert best_view(a)["numbers"].startswith("0.2500 ms kernel time, 4.00x vs eager")

@@ -150,7 +150,9 @@ def verdict_view(a: Attempt, cases: CaseInputs | None = None) -> dict[str, Any]:
     if t is not None:
         comp = f"{t.compiled_ms:.4f} ms" if t.compiled_ms else "n/a"
         view["timing"] = (
-            f"candidate {t.candidate_ms:.4f} ms (spread {t.spread:.1%}); eager {t.eager_ms:.4f} ms "
+            f"kernel time (device time between CUDA events, host launch overhead excluded): "
+            f"candidate {t.candidate_ms:.4f} ms (spread {t.spread:.1%}; plus {t.host_overhead_ms:.4f} ms "
+            f"of host launch overhead per call); eager {t.eager_ms:.4f} ms "
             f"-> {t.speedup_vs_eager:.2f}x; torch.compile {comp} -> {(t.speedup_vs_compiled or 0):.2f}x; "
             f"{t.roofline_fraction:.0%} of the roofline (floor {t.floor_ms:.4f} ms)"
         )
@@ -163,7 +165,8 @@ def best_view(a: Attempt) -> dict[str, Any]:
         "correct; not timed (no GPU)"
         if t is None
         else (
-            f"{t.candidate_ms:.4f} ms, {t.speedup_vs_eager:.2f}x vs eager, {(t.speedup_vs_compiled or 0):.2f}x vs "
+            f"{t.candidate_ms:.4f} ms kernel time, {t.speedup_vs_eager:.2f}x vs eager, "
+            f"{(t.speedup_vs_compiled or 0):.2f}x vs "
             f"torch.compile, {t.roofline_fraction:.0%} of roofline"
         )
     )

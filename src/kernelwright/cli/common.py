@@ -219,12 +219,16 @@ def flush_spool(store: Store, *, all_stores: bool = False, quiet: bool = False) 
 
 
 def judge_and_record(
-    problem: Path, candidate: Path, config: JudgeConfig, store: Store | UnavailableStore | None
+    problem: Path,
+    candidate: Path,
+    config: JudgeConfig,
+    store: Store | UnavailableStore | None,
+    repeat: int = 1,
 ) -> tuple[Verdict, dict]:
     """The one "judge then record" path of every command that judges a file."""
     from kernelwright.judge import judge
 
     input_file(problem, "problem")
     input_file(candidate, "candidate")
-    verdict = judge(problem, candidate, config)
+    verdict = judge(problem, candidate, config, repeat=repeat)
     return verdict, record(store, verdict, problem.read_text(), candidate.read_text())

@@ -124,7 +124,18 @@ def verdict_table(v: Verdict) -> Table:
             table.add_row("note", Text(note))
     if v.timing:
         t = v.timing
-        table.add_row("time", f"{t.candidate_ms:.4f} ms (median of {t.samples}, spread {t.spread:.1%})")
+        table.add_row(
+            "kernel time",
+            f"{t.candidate_ms:.4f} ms (device, median of {t.samples}, spread {t.spread:.1%}); "
+            f"+ {t.host_overhead_ms:.4f} ms host launch overhead = {t.total_ms:.4f} ms per call",
+        )
+        if t.repeats > 1:
+            runs = ", ".join(f"{x:.4f}" for x in t.repeat_candidate_ms)
+            table.add_row(
+                "repeats", f"{t.repeats} processes: {runs} ms; max/min {t.repeat_max_over_min or 0:.3f}"
+            )
+        if t.clock:
+            table.add_row("clock", Text(t.clock))
         comp = f"{t.compiled_ms:.4f} ms" if t.compiled_ms else "-"
         table.add_row("baselines", f"eager {t.eager_ms:.4f} ms, torch.compile {comp}, drift {t.drift:.1%}")
         table.add_row(

@@ -33,6 +33,10 @@ TIMEOUT_HELP = "Whole-judgement timeout in seconds, per candidate"
 DEVICE_HELP = "auto | cpu | cuda"
 CONFIG_HELP = "TOML file with a [judge] table"
 DB_HELP = "SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)"
+REPEAT_HELP = (
+    "Judge N times, each in fresh worker processes, and report every run's kernel time and their "
+    "max/min (GPU only: on the CPU nothing is timed and it judges once)"
+)
 
 
 def verify(
@@ -57,6 +61,7 @@ def verify(
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the verdict")] = False,
     db: Annotated[str | None, typer.Option(help=DB_HELP)] = None,
     allow_weak_sandbox: Annotated[bool, typer.Option("--allow-weak-sandbox", help=WEAK_SANDBOX_HELP)] = False,
+    repeat: Annotated[int, typer.Option(min=1, max=20, help=REPEAT_HELP)] = 1,
 ) -> None:
     """Judge one candidate kernel against a PyTorch reference."""
     from kernelwright.integrations.gpumode import is_task_dir
@@ -74,12 +79,16 @@ def verify(
         if is_task_dir(problem):  # a GPU MODE task folder and its submission.py
             input_file(candidate, "submission")
             with spinner(f"judging {candidate.name}", JUDGE_PHASES):
-                verdict, body = judge_gpumode(problem, candidate, cfg, open_store_or_spool(no_store, db))
+                verdict, body = judge_gpumode(
+                    problem, candidate, cfg, open_store_or_spool(no_store, db), repeat
+                )
         else:
             input_file(problem, "problem")
             input_file(candidate, "candidate")
             with spinner(f"judging {candidate.name}", JUDGE_PHASES):
-                verdict, body = judge_and_record(problem, candidate, cfg, open_store_or_spool(no_store, db))
+                verdict, body = judge_and_record(
+                    problem, candidate, cfg, open_store_or_spool(no_store, db), repeat
+                )
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -91,11 +100,13 @@ def verify(
     raise typer.Exit(0 if verdict.accepted else 1)
 
 
-def judge_gpumode(task_dir: Path, submission: Path, config: JudgeConfig, store: Any) -> tuple[Verdict, dict]:
+def judge_gpumode(
+    task_dir: Path, submission: Path, config: JudgeConfig, store: Any, repeat: int = 1
+) -> tuple[Verdict, dict]:
     """Judge a GPU MODE submission and record it with the generated sources it was judged from."""
     from kernelwright.integrations.gpumode import judge_submission
 
-    verdict, generated = judge_submission(task_dir, submission, config)
+    verdict, generated = judge_submission(task_dir, submission, config, repeat)
     origin = {"kind": "file", "gpumode_task": str(task_dir.resolve())}
     body = record(store, verdict, generated.problem_source, generated.candidate_source, origin=origin)
     return verdict, body

@@ -223,7 +223,9 @@ def candidate_source(task: GpuModeTask, submission: str) -> str:
     return CANDIDATE_TEMPLATE.format(name=task.name, future=head, submission=body.rstrip())
 
 
-def judge_submission(task_dir: Path, submission: Path, config: JudgeConfig) -> tuple[Verdict, GeneratedPair]:
+def judge_submission(
+    task_dir: Path, submission: Path, config: JudgeConfig, repeat: int = 1
+) -> tuple[Verdict, GeneratedPair]:
     """Judge a GPU MODE submission; the verdict names the task and the submission file."""
     from kernelwright.judge import judge
 
@@ -237,7 +239,9 @@ def judge_submission(task_dir: Path, submission: Path, config: JudgeConfig) -> t
         problem_path, candidate_path = Path(tmp) / "problem.py", Path(tmp) / "model_new.py"
         problem_path.write_text(pair.problem_source, encoding="utf-8")
         candidate_path.write_text(pair.candidate_source, encoding="utf-8")
-        verdict = judge(problem_path, candidate_path, config, problem_id=f"gpumode/{task.name}")
+        verdict = judge(
+            problem_path, candidate_path, config, problem_id=f"gpumode/{task.name}", repeat=repeat
+        )
     # The generated file is gone with the temp dir; the submission is what the user judged.
     return verdict.model_copy(update={"candidate": str(submission)}), pair
 
