@@ -97,6 +97,7 @@ def test_honest_series_give_kernel_times_speedups_overhead_drift_and_roofline() 
     assert (t.host_overhead_ms, t.total_ms) == (0.02, 1.02)  # the forward's enqueue, reported beside
     assert t.clock == tm.METHODS["gate"] and t.eager_clock is None and t.covered == 1.0
     assert t.spread == 0.0 and t.ci95 == 0.0
+    assert (t.gate_ms, t.call_host_ms) == (0.1, 1.05)  # where a call's host time goes (diagnosis)
 
 
 def test_time_below_the_roofline_floor_is_timing_evasion() -> None:

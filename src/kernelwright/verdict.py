@@ -113,6 +113,10 @@ class Timing(BaseModel):
     # the reference loop's own cost (the exchange, fresh inputs, the snapshot, synchronise latency)
     loop_unexplained_ms: float | None = None
     ref_loop_ms: float | None = None
+    # where a timed call's host time goes (diagnosis of the ~16 ms per call loop on the H200, issue
+    # 13): the gate's device time and the worker's own host time per timed call, medians
+    gate_ms: float | None = None
+    call_host_ms: float | None = None
     # `--repeat N` (judge/repeat.py): N whole judgements in fresh worker processes; the figures above
     # are the run whose candidate time is the median, these are every run's (kernel times)
     repeats: int = 1

@@ -671,6 +671,8 @@ def assemble_timing(ev: TimingEvidence, run: RunRecord) -> Timing | None:
         timing_repeated=ev.repeated,
         loop_unexplained_ms=_finite(wall["unexplained"]),
         ref_loop_ms=_finite(wall["ref_loop"]),
+        gate_ms=round(_median(cand.gate_ms[warm:]), 4),
+        call_host_ms=round(_median(cand.host_ms[warm:]), 4),
     )
 
 
