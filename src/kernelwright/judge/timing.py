@@ -169,8 +169,10 @@ def sample_positions(seed: int, n: int, k: int) -> list[int]:
 
     Drawn with replacement then de-duplicated (for n > 4k a handful repeat: 4096 of 2^25 lose ~0.25 on
     average); small n takes a prefix of a permutation. 0.5 ms per call here, where
-    `sorted(random.sample(range(n), k))` cost 6.3 ms for n = 2^25: it ran once per timed call index and
-    was most of the 14-18 ms per-call host cost that issue 13 measured and did not explain."""
+    `sorted(random.sample(range(n), k))` cost 6.3 ms for n = 2^25 (2-core box), once per timed call
+    index. It was not what made the H200's ~16 ms per call: that stayed after this change
+    (benchmarks/results/timing_library_h200_2026-12-02, `ref_loop_ms`), except for argmax (1.1 ms),
+    whose output is checked whole; `gate_ms` and `call_host_ms` in the verdict are there to find it."""
     import torch
 
     g = torch.Generator().manual_seed(seed)
