@@ -451,6 +451,7 @@ def _detached(policy: AuditPolicy) -> Any:
     """
     g = dict(globals())
     g["__builtins__"] = dict(vars(builtins))
+    g.update(_private_paths())
     ns = SimpleNamespace(**vars(policy))
     for klass in reversed(type(policy).__mro__[:-1]):
         for name, attr in vars(klass).items():
@@ -462,4 +463,51 @@ def _detached(policy: AuditPolicy) -> Any:
 
 
 def _rebuild(fn: Any, g: dict) -> FunctionType:
-    return FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+    new = FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    return new
+
+
+def _private_paths() -> dict[str, Any]:
+    """Copies of the path functions the hook calls, over C functions only.
+
+    `posixpath.realpath` looks `_joinrealpath`, `os.lstat` and the rest up in shared module dicts at
+    call time; rebinding one for a moment would make /proc/1/environ resolve into the private
+    directory (red team: cheat_rt_policy_stdlib_patch). These copies resolve them in a dict made
+    here, where `os` and `stat` are namespaces of the C functions captured now. Built at install
+    time, so no module global leads to that dict.
+    """
+    import genericpath
+    import posixpath
+    import stat
+
+    encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+    g: dict[str, Any] = {**vars(genericpath), **vars(posixpath), "__builtins__": dict(vars(builtins))}
+
+    def fsdecode(filename: Any) -> str:
+        filename = os.fspath(filename)
+        return filename.decode(encoding, errors) if isinstance(filename, bytes) else filename
+
+    def fsencode(filename: Any) -> bytes:
+        filename = os.fspath(filename)
+        return filename.encode(encoding, errors) if isinstance(filename, str) else filename
+
+    g["os"] = SimpleNamespace(
+        fspath=os.fspath, getcwd=os.getcwd, getcwdb=os.getcwdb, lstat=os.lstat, stat=os.stat,
+        readlink=os.readlink, getuid=os.getuid, environ={}, sep=os.sep, fsdecode=fsdecode,
+        fsencode=fsencode,
+    )  # fmt: skip
+    g["stat"] = SimpleNamespace(**{k: v for k, v in vars(stat).items() if not isinstance(v, FunctionType)})
+    for name, value in list(g.items()):
+        if isinstance(value, FunctionType):
+            g[name] = _rebuild(value, g)
+    g["genericpath"] = SimpleNamespace(_check_arg_types=g["_check_arg_types"], _splitext=g["_splitext"])
+    g["os"].fsdecode = _rebuild(fsdecode, g)
+    g["os"].fsencode = _rebuild(fsencode, g)
+    return {
+        "_realpath": g["realpath"],
+        "_isabs": g["isabs"],
+        "_join": g["join"],
+        "_basename": g["basename"],
+        "_fsdecode": g["os"].fsdecode,
+    }
