@@ -147,6 +147,13 @@ _LEDGER = """
     cell.cell_contents = saved
     print("cell_swap=" + str(ledger.counts["copy"]) + "," + str(len(ledger.forged())))
 
+    class Fake(InterpretedFunction):  # a kernel class of the candidate's: it could gut what run calls
+        pass
+
+    fake = Fake(copy.fn)
+    fake[(1,)](x, y, 8, BLOCK=8)
+    print("subclass=" + str(ledger.counts["copy"]) + "," + str(len(ledger.forged())))
+
     ledger.ablate = True
     y.zero_()
     copy[(1,)](x, y, 8, BLOCK=8)
@@ -162,6 +169,7 @@ def test_launch_ledger_is_out_of_reach_and_counts_only_genuine_launches(tmp_path
     assert got["genuine"] == "1,True"
     assert got["forged_event"] == "0,1"
     assert got["cell_swap"] == "1,1"  # not counted; reported
+    assert got["subclass"] == "1,1"
     assert got["ablated"] == "1,0.0"
 
 

@@ -26,6 +26,7 @@ whether it ran; the op log, not the ablation, catches the PyTorch work such a fo
 from __future__ import annotations
 
 import builtins
+import os
 import sys
 from collections import Counter
 from types import FunctionType, SimpleNamespace
@@ -155,7 +156,10 @@ class LaunchLedger:
             types.append(InterpretedFunction)
         except ImportError:  # pragma: no cover - very old Triton
             pass
+        import triton
+
         self._s.code = SimpleNamespace(
+            triton_dir=os.path.dirname(triton.__file__) + os.sep,  # as co_filename spells it
             run=_wrap_triton(None).__code__,
             call=_ExtensionProxy.__getattr__(_ExtensionProxy(_CodeProbe()), "f").__code__,
             loader=_wrap_loader(None).__code__,
@@ -279,6 +283,27 @@ def _make_hook(s: Any) -> Any:  # noqa: C901 - one event table
     def genuine(frame: Any, want: Any) -> bool:
         return frame is not None and frame.f_code is want and frame.f_globals is code.globals
 
+    def real_kernel(fn: Any) -> bool:
+        """A Triton kernel object: of the classes the wrappers were installed on, or of a subclass
+        Triton itself defines (gluon's GluonJITFunction), never one of the candidate's, which could
+        override what the original `run` calls."""
+        t = type(fn)
+        if t in code.types:
+            return True
+        if not isinstance(fn, code.types):
+            return False
+        for klass in t.__mro__:
+            if klass in code.types:
+                return True
+            if not str(getattr(klass, "__module__", "")).startswith("triton."):
+                return False
+            for value in vars(klass).values():
+                f = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+                c = getattr(f, "__code__", None)
+                if c is not None and not str(c.co_filename).startswith(code.triton_dir):
+                    return False
+        return False
+
     def kernel_name(fn: Any) -> str:
         return str(getattr(getattr(fn, "fn", None), "__name__", None) or getattr(fn, "__name__", "kernel"))
 
@@ -297,7 +322,7 @@ def _make_hook(s: Any) -> Any:  # noqa: C901 - one event table
                 not genuine(frame, code.run)
                 or frame.f_locals.get("original") is not original
                 or not any(original is o for o in s.originals)
-                or type(fn) not in code.types
+                or not real_kernel(fn)
             ):
                 s.forged.append(f"a launch event for {kernel_name(fn)} not raised by the judge's wrapper")
                 return
