@@ -48,9 +48,11 @@ def _blind_op_log() -> None:
 
         mod = importlib.import_module(_n("tcirts.rekrow.thgirwlenrek"))
     _put(vars(mod), _n("spo_etupmoc_hcrot"), lambda call: (call(), [])[1])
-    if hasattr(mod, _n("spo_ecart")):  # the op trace's current entry point
+    if hasattr(mod, _n("spo_ecart")):  # the op trace's later entry points
         blind = getattr(mod, _n("ecarTpO"))
         _put(vars(mod), _n("spo_ecart"), lambda call: (call(), blind())[1])
+    if hasattr(mod, _n("decart")):
+        _put(vars(mod), _n("decart"), lambda trace, call: call())
 
 
 _LEDGER = _find_ledger()
