@@ -234,3 +234,31 @@ def test_cli_rejects_an_unknown_executor(suite: Path) -> None:
     assert out.stderr.strip().splitlines() == [
         "kernelwright: unknown executor 'slurm' (available: local, ray)"
     ]
+
+
+def test_suite_run_per_gpu_reaches_the_ray_judge_and_is_bad_input_locally(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from kernelwright.cli.app import app
+    from kernelwright.cli.suite import executor_judge
+
+    seen: dict = {}
+
+    def fake(name: str, address: str | None = None, **options: object) -> str:
+        seen.update(name=name, address=address, **options)
+        return "judge"
+
+    monkeypatch.setattr("kernelwright.suite.executors.make_judge_fn", fake)
+    assert executor_judge("ray", None, 3) == "judge" and seen == {
+        "name": "ray",
+        "address": None,
+        "per_gpu": 3,
+    }
+    (tmp_path / "p").mkdir()
+    (tmp_path / "c").mkdir()
+    result = CliRunner().invoke(
+        app, ["suite", "run", str(tmp_path / "p"), str(tmp_path / "c"), "--per-gpu", "2"]
+    )
+    assert result.exit_code == 2 and "--per-gpu only applies to --executor ray" in result.output

@@ -60,7 +60,15 @@ def quiet_ray_notices() -> None:
         logger.addFilter(_DropRayTokenNotice())
 
 
-def executor_judge(name: str, address: str | None = None) -> Any:
+def check_per_gpu(executor: str, per_gpu: int) -> None:
+    if per_gpu > 1 and executor != "ray":
+        raise BadInput(
+            "--per-gpu only applies to --executor ray (locally, --jobs sets how many share the GPU)"
+        )
+
+
+def executor_judge(name: str, address: str | None = None, per_gpu: int = 1) -> Any:
+    check_per_gpu(name, per_gpu)
     if name == "local" and not address:
         from kernelwright.suite.runner import local_judge
 
@@ -69,7 +77,7 @@ def executor_judge(name: str, address: str | None = None) -> Any:
         quiet_ray_notices()
     from kernelwright.suite.executors import make_judge_fn
 
-    return make_judge_fn(name, address)
+    return make_judge_fn(name, address, per_gpu=per_gpu) if name == "ray" else make_judge_fn(name, address)
 
 
 def run_suite_command(
@@ -83,13 +91,14 @@ def run_suite_command(
     resume: str | None,
     store: Any,
     ray_address: str | None = None,
+    per_gpu: int = 1,
 ) -> int:
     from kernelwright.store import Store
     from kernelwright.suite.runner import SUITE_SCHEMA, pair, run_items, summarize
     from kernelwright.verdict import Verdict
 
     items, missing = pair(problems_dir, candidates)
-    judge_fn = executor_judge(executor, ray_address)
+    judge_fn = executor_judge(executor, ray_address, per_gpu)
     jobs = max(jobs, getattr(judge_fn, "parallelism", 1))  # Ray: keep the whole cluster busy
     if executor == "local" and config.memory_limit_mb is None:
         # `jobs` candidates run at once on this machine: each gets its share of the memory (issue 17 #7).
@@ -250,6 +259,16 @@ def suite_run(
     ray_address: Annotated[
         str | None, typer.Option("--ray-address", help="Ray cluster (default: start a local one)")
     ] = None,
+    per_gpu: Annotated[
+        int,
+        typer.Option(
+            "--per-gpu",
+            min=1,
+            max=64,
+            help="Ray: judgements packed onto one GPU (their correctness work shares it; timing still "
+            "takes the GPU alone through its lock)",
+        ),
+    ] = 1,
     seeds: Annotated[int | None, typer.Option(help=SEEDS_HELP)] = None,
     fuzz: Annotated[int | None, typer.Option(help=FUZZ_HELP)] = None,
     timeout: Annotated[float | None, typer.Option(help=TIMEOUT_HELP)] = None,
@@ -266,6 +285,7 @@ def suite_run(
 ) -> None:
     """Judge every candidate of a suite; print a table, fast_p (KernelBench's and the judge's), or JSON."""
     try:
+        check_per_gpu(executor, per_gpu)  # before anything is read: a bad invocation, whatever the folders
         input_dir(problems_dir, "problems directory")
         folder = input_dir(_candidates_folder(candidates_dir, candidates), "candidates directory")
         cfg = build_config(
@@ -286,6 +306,7 @@ def suite_run(
             resume=resume,
             store=open_store_or_spool(no_store, db),
             ray_address=ray_address,
+            per_gpu=per_gpu,
         )
     except KernelwrightError as exc:
         raise fail(str(exc)) from None
