@@ -59,6 +59,17 @@ def main(argv: list[str]) -> int:
     import torch._dynamo  # noqa: F401 - the op log and deterministic mode import it: ~3 s on a CPU
     import triton  # noqa: F401 - imported before the policy so its own set-up is unaudited
 
+    from kernelwright.worker.clock import CallTiming, Clock, plain_outputs, report_timed_call
+
+    # A worker started for a GPU (judge/workers.py sets TRITON_INTERPRET only for the CPU) makes its
+    # CUDA context and its clock, whose gate kernel is a Triton build, before the job too: a pre-started
+    # worker then has them ready (H200: a pooled verdict still waited ~2 s for the candidate worker).
+    early: Clock | None = None
+    if os.environ.get("TRITON_INTERPRET") != "1" and torch.cuda.is_available():
+        torch.cuda.init()
+        torch.empty(1, device="cuda")
+        early = Clock.capture(True)
+
     job = CandidateJob.from_wire(ctl.recv()[0])
     lock = threading.Lock()
     res_send = res.send  # bound now: rebinding Channel.send later does not reach this closure
@@ -87,14 +98,13 @@ def main(argv: list[str]) -> int:
 
     from kernelwright.sandbox.policy import AuditPolicy, audit_native_writes
     from kernelwright.worker import common
-    from kernelwright.worker.clock import CallTiming, Clock, plain_outputs, report_timed_call
     from kernelwright.worker.launches import (
         LaunchLedger,
         cpu_autotune_benchmarker,
         poison_uninitialised_memory,
     )
 
-    clock = Clock.capture(cuda)
+    clock = early if early is not None and cuda else Clock.capture(cuda)
     problem = common.load_module(job.problem_path, "kw_problem")
     ref_model = common.build_model(problem, problem.Model, device)
     ref_state = {k: v.detach().clone() for k, v in ref_model.state_dict().items()}
