@@ -8,7 +8,8 @@ Two recorders watch the same call, because a forward can switch either one off f
 The ops are the union of what both saw. An op the profiler saw outside the mode (popped, disabled,
 or on another thread), a profiler session that lost the token's range (stopped and restarted from
 inside) or one that cannot be closed are reported as `hidden`: the trace was switched off
-(red team: cheat_rt_hide_ops_disable_modes).
+(red team: cheat_rt_hide_ops_disable_modes). The candidate worker traces every correctness call
+(`traced`), the reference worker one call (`torch_compute_ops`, the reference's ops for KW-P004).
 """
 
 from __future__ import annotations
