@@ -389,7 +389,7 @@ def test_verify_at_80_columns_on_a_terminal_and_piped(monkeypatch: pytest.Monkey
     [
         (
             ["repro", str(RELU), "{examples}", "--case", "fuzz:0"],
-            "candidate {examples} is a directory, not a file",
+            "candidate file {examples} is a directory, not a file",
         ),
         (
             ["verify", str(RELU), "{examples}", "--no-store"],

@@ -85,7 +85,9 @@ def fake_judge(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     calls = Calls()
 
-    def judge(problem: Any, candidate: Any, config: Any = None, problem_id: Any = None) -> Any:
+    def judge(
+        problem: Any, candidate: Any, config: Any = None, problem_id: Any = None, repeat: int = 1
+    ) -> Any:
         calls.append(config)
         if calls.before_verdict:
             calls.before_verdict()

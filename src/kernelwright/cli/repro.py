@@ -37,8 +37,8 @@ def repro(
         parse_case(case)
         if device not in ("auto", "cpu", "cuda"):
             raise fail(f"--device must be auto, cpu or cuda, not {device!r}")
-        input_file(problem, "problem")
-        input_file(candidate, "candidate")
+        input_file(problem, "problem file")
+        input_file(candidate, "candidate file")
         result = reproduce(
             problem,
             candidate,
