@@ -91,7 +91,7 @@ RUNTIME_CODES: tuple[CodeInfo, ...] = (
     _row("KW-R106", S, "threads still running after forward returned"),
     _row("KW-R107", S, "reads a secret-looking environment variable"),
     _row("KW-R201", T, "patches a protected class through object.__setattr__ / __delattr__"),
-    _row("KW-R202", T, "compiles code under another file's name"),
+    _row("KW-R202", T, "makes or runs code under another file's name (code.replace, function.__new__, exec)"),
 )  # fmt: skip
 
 RUNTIME: dict[str, CodeInfo] = {row.code: row for row in RUNTIME_CODES}

@@ -182,11 +182,10 @@ class GuardedRawEnviron(dict):  # type: ignore[type-arg]
         return super().__contains__(key)
 
 
-def guard_environment(*_old_args: object) -> None:
+def guard_environment() -> None:
     """Route every environment mapping a candidate can reach through a reporting guard (THREATS #18).
 
-    The reports come from the audit policy (`ENVIRON_EVENT`), which must be installed for them. The
-    old signature's (report, candidate_asked) are accepted and ignored (benchmarks/ still pass them).
+    The reports come from the audit policy (`ENVIRON_EVENT`), which must be installed for them.
     """
     import posix
 
