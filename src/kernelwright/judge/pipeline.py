@@ -286,9 +286,14 @@ def _judge_in(
                        ablation_expected)  # fmt: skip
         if evidence is not None:
             evidence.close_reference()  # a candidate that stopped mid-timing leaves it waiting
-        warmed()  # a candidate rejected before timing: the reply is read, the warm worker stays in sync
+        if pool.references:
+            # A candidate rejected before timing: a pool keeps this reference, so it waits for the
+            # build (kept for the problem's next candidate) and the worker stays in step. Without a
+            # pool the worker is closed below, build and all: a rejected one-shot verdict does not
+            # wait for a compile nobody will use.
+            warmed()
         _trace("candidate and interleaved baselines done", started)
-        clean = True
+        clean = not warming
     finally:
         gpu.release()
         if ref is not None:
