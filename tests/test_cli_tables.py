@@ -322,7 +322,7 @@ def test_suite_run_piped_is_wide_and_names_the_problem_without_a_candidate(
 ) -> None:
     from kernelwright.cli import suite as suite_cli
 
-    monkeypatch.setattr(suite_cli, "executor_judge", lambda name, address=None: _fake_verdict)
+    monkeypatch.setattr(suite_cli, "executor_judge", lambda name, address=None, per_gpu=1: _fake_verdict)
     problems, cands = _suite_dirs(tmp_path)
     res = CliRunner().invoke(
         app, ["suite", "run", str(problems), str(cands), "--no-store"], env={"COLUMNS": "80"}
@@ -349,7 +349,7 @@ def test_suite_run_json_still_exits_1_for_a_problem_without_a_candidate(
     monkeypatch.setattr(
         suite_cli,
         "executor_judge",
-        lambda name, address=None: lambda item, cfg: _verdict(item.candidate.name),
+        lambda name, address=None, per_gpu=1: lambda item, cfg: _verdict(item.candidate.name),
     )
     problems, cands = _suite_dirs(tmp_path)
     (cands / "relu" / "relu_wrong.py").unlink()
@@ -367,7 +367,7 @@ def test_verify_at_80_columns_on_a_terminal_and_piped(monkeypatch: pytest.Monkey
 
     wrong = _verdict("relu_wrong.py", "rejected", "wrong-output", WRONG_MESSAGE)
     monkeypatch.setattr(
-        verify_cli, "judge_and_record", lambda p, c, cfg, store: (wrong, wrong.to_json_dict())
+        verify_cli, "judge_and_record", lambda p, c, cfg, store, repeat=1: (wrong, wrong.to_json_dict())
     )
     args = ["verify", str(RELU), str(ROOT / "examples" / "relu_wrong.py"), "--no-store"]
     piped = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
@@ -518,7 +518,7 @@ def test_demo_says_which_examples_are_meant_to_fail_keeps_its_run_folder_and_end
         "relu_wrong.py": ("accepted", None),  # a surprise: the demo must say so
     }
 
-    def fake_judge(problem: object, candidate: Path, config: object = None) -> Verdict:
+    def fake_judge(problem: object, candidate: Path, config: object = None, repeat: int = 1) -> Verdict:
         verdict, category = outcomes[Path(candidate).name]
         msg = CRASH_MESSAGE if category else ""
         return _verdict(Path(candidate).name, verdict, category, msg)

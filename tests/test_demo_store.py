@@ -20,7 +20,7 @@ def test_demo_leaves_the_default_store_empty(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("KERNELWRIGHT_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("KERNELWRIGHT_DB", raising=False)
 
-    def fake_judge(problem: object, candidate: Path, config: object = None) -> Verdict:
+    def fake_judge(problem: object, candidate: Path, config: object = None, repeat: int = 1) -> Verdict:
         return Verdict(
             problem="level1/relu",
             candidate=str(candidate),
