@@ -606,20 +606,34 @@ def test_attempt_line_says_accepted_once() -> None:
 # --- Ray's start-up notice ------------------------------------------------------------------------------
 
 
-def test_ray_token_notice_is_dropped_and_other_ray_warnings_are_not(caplog: pytest.LogCaptureFixture) -> None:
+def test_ray_token_notice_is_dropped_and_other_ray_warnings_are_not() -> None:
     from kernelwright.cli.suite import RAY_TOKEN_LOGGER, quiet_ray_notices
 
     quiet_ray_notices()
     quiet_ray_notices()  # idempotent: one filter
     logger = logging.getLogger(RAY_TOKEN_LOGGER)
     assert len(logger.filters) == 1
-    with caplog.at_level(logging.WARNING):
+
+    # Listen on the notice's own logger, not the root's (caplog): once ray is imported, as another test
+    # in this worker may have done, its "ray" logger stops propagating to the root.
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    seen = Collect()
+    logger.addHandler(seen)
+    try:
         logger.warning("Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled ...")
         logger.warning(
             "Token authentication is disabled for this Ray cluster. Anyone with network access ..."
         )
-    messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 1 and messages[0].startswith("Token authentication is disabled")
+    finally:
+        logger.removeHandler(seen)
+    assert len(seen.messages) == 1 and seen.messages[0].startswith("Token authentication is disabled")
 
 
 # --- end to end: the real judge, a real pseudo-terminal, a real pipe (slow) -----------------------------
