@@ -48,6 +48,9 @@ _POLICY = """
     with open(helper, "w") as h:
         h.write("import os\\ndef write(p):\\n    open(p, 'w').close()\\ndef read(k):\\n    return os.environ.get(k)\\n")
     sys.path.insert(0, os.path.dirname(helper))
+    with open("fresh_lib.py", "w") as h:  # a "library" module with no .pyc, imported later
+        h.write("VALUE = 7\\n")
+    sys.dont_write_bytecode = True
     guard_environment()
     P.AuditPolicy(private, lambda cat, code, msg: reports.append(code)).install()
 
@@ -100,6 +103,15 @@ def test_policy_cannot_be_reached_patched_or_fooled(tmp_path: Path) -> None:
     # a write decided by path, whoever asks: a helper outside the private directory does the open
     case("trusted_write", "import helper\\nhelper.write('" + os.path.realpath("outside.txt") + "')\\n")
     print("outside_exists=" + str(os.path.exists("outside.txt")))
+    # importing a library module that has no .pyc (a clean clone, a read-only view) compiles its own
+    # source under its own name from the candidate's import: not a relabelling
+    case("uncompiled_import", "import fresh_lib\\nassert fresh_lib.VALUE == 7\\n")
+    # one step weaker would let these through: other source under a library's name, and the file's own
+    # source compiled under its name and then run from the candidate's frame
+    lib = os.path.realpath("fresh_lib.py")
+    case("other_source", "compile('VALUE = 8\\\\n', " + repr(lib) + ", 'exec')\\n")
+    case("same_source_exec", "src = open(" + repr(lib) + ", 'rb').read()\\n"
+         "exec(compile(src, " + repr(lib) + ", 'exec'), {})\\n")
     """
     )
     got = dict(line.split("=", 1) for line in _run(script, tmp_path))
@@ -111,6 +123,9 @@ def test_policy_cannot_be_reached_patched_or_fooled(tmp_path: Path) -> None:
     assert got["thread"] == "KW-R101"
     assert got["trusted_write"] == "KW-R101"
     assert got["outside_exists"] == "False"
+    assert got["uncompiled_import"] == ""
+    assert got["other_source"] == "KW-R202"
+    assert got["same_source_exec"] == "KW-R202"
 
 
 _LEDGER = """

@@ -12,9 +12,7 @@ by the resolved path whoever asks, and the worker's stand-in for that writer rai
 the C++ open does not: all three attempts are named (KW-R101). One step further:
 cheat_rt_trusted_writer_dotdot (a path spelled inside the private directory that resolves outside).
 """
-# tampering where kernelwright/problem.py has no .pyc yet (a clean clone): its import is compiled from a
-# candidate frame and named KW-R202 first (a known false positive of the compile rule, see the session note)
-# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox|tampering threats=21,23 device=cpu layer=runtime side-effect=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/kw_rt_planted.pth
+# kernelwright-expect: problem=level1/relu verdict=rejected category=sandbox threats=21,23 device=cpu layer=runtime side-effect=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/kw_rt_planted.pth
 
 import sysconfig
 

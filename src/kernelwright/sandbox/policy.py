@@ -30,6 +30,7 @@ CUDA sources are the defences there; see docs/JUDGE.md.
 from __future__ import annotations
 
 import builtins
+import io
 import os
 import sys
 import sysconfig
@@ -44,6 +45,8 @@ _realpath = os.path.realpath
 _getframe = sys._getframe
 _fsdecode = os.fsdecode
 _isabs, _join, _basename, _getcwd = os.path.isabs, os.path.join, os.path.basename, os.getcwd
+_stat = os.stat  # C functions, bound before any candidate code runs
+_open_file = io.open
 
 # Executables Triton and torch.utils.cpp_extension run while compiling (THREATS #18: "allow-listed
 # compiler subprocesses only"). Matched on the basename of the executable.
@@ -218,6 +221,27 @@ class AuditPolicy:
         return (
             isinstance(filename, str) and self._kind(filename) != "candidate" and not filename.startswith("<")
         )
+
+    @staticmethod
+    def _is_file_source(source: object, filename: object) -> bool:
+        """Whether `source` is the file's own bytes: the import system compiling a module that has no
+        .pyc yet (a clean clone, a read-only view), on behalf of the candidate's `import`.
+
+        Code compiled from a file's true contents under its own name is that file's code, which the
+        candidate could import anyway; running it from a candidate frame is still `exec` of relabelled
+        code (KW-R202, `_judge_new_code`). Anything else compiled under a library's name is not.
+        """
+        if not isinstance(source, bytes | str) or not isinstance(filename, str | bytes | os.PathLike):
+            return False
+        data = source.encode() if isinstance(source, str) else source
+        try:
+            path = _fsdecode(filename)
+            if _stat(path).st_size != len(data):
+                return False
+            with _open_file(path, "rb") as fh:
+                return bool(fh.read(len(data) + 1) == data)
+        except (OSError, ValueError, UnicodeError):
+            return False
 
     # -- path rules --------------------------------------------------------------------------------
     def _under(self, path: str, roots: tuple[str, ...]) -> bool:
@@ -407,7 +431,11 @@ class AuditPolicy:
             # own file's name from a stack of threading frames (every use of such code is judged
             # by `_judge_new_code`, fail-closed).
             filename = args[1] if len(args) > 1 else None
-            if self._relabelled(filename) and self._origin(_getframe(2)) == "candidate":
+            if (
+                self._relabelled(filename)
+                and self._origin(_getframe(2)) == "candidate"
+                and not self._is_file_source(args[0] if args else None, filename)
+            ):
                 return ("tampering", "KW-R202", f"compiles code under another file's name ({filename})")
             return None
         if event in ("os.kill", "os.killpg", "signal.pthread_kill"):
