@@ -8,8 +8,11 @@ ablation output change. This is the step past the trace's two recorders: catchin
 switch itself watched (its module attribute wrapped before the candidate is imported, which a
 candidate can still undo through the wrapper's closure), or the trace checked from outside the
 process.
+
+On the CPU the op runs outside the dispatch mode, so the seal stays shut (worker/seal.py): `torch.relu`
+reads NaN for the input and the answer is wrong (wrong-output). On a GPU this is still open.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=RecordFunction switched off together with the dispatch modes hides an op from both recorders of the op trace (worker/strict.py); the token range still closes normally, so nothing says the trace was off
+# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
 
 import importlib
 

@@ -10,9 +10,13 @@ rejected as reference passthrough.
 
 On a GPU the same file must copy the input to the host first (`.cpu()`), which the op trace records
 as `copy_to_host` (worker/strict.py: a device-to-host copy of 1024 elements or more), a compute op
-under the default policy (KW-P006). On the CPU there is no copy to see: see the xfail reason.
+under the default policy (KW-P006). On the CPU there is no copy to see, so the bytes are hidden
+instead (worker/seal.py): outside kernels and PyTorch ops the input reads as NaN, NumPy computes NaN,
+and the copy kernel copies it: wrong-output, with a note on where NaN comes from. One step further:
+cheat_rt_seal_copy_then_numpy (a kernel copies the input out first) and cheat_rt_seal_clone_then_numpy
+(a PyTorch copy does).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=on the CPU x.numpy() shares the tensor's memory and np.maximum/torch.from_numpy raise no aten op, so neither recorder of the op trace (dispatch mode, profiler) sees the work; TensorBase.numpy is a method of an immutable C type and cannot be wrapped, and showing that a kernel reads data derived from the inputs needs the launch arguments, which the launch ledger does not expose (on a GPU the device-to-host copy is caught: copy_to_host, KW-P006)
+# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -7,6 +7,7 @@ and hands timed calls to the timing evidence, which checks every one of them too
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -300,7 +301,7 @@ class CandidateSession:
             if not m.ok:
                 self.wrong_cases.append(exp.case.label())
                 if len(set(self.wrong_cases)) <= 2:  # two full reports say it; the count says the rest
-                    self.run.add("KW-O001", Category.WRONG_OUTPUT, m.message)
+                    self.run.add("KW-O001", Category.WRONG_OUTPUT, m.message + _nan_hint(m.message))
         for j, (e, got) in enumerate(zip(exp.outputs, outputs, strict=False)):
             why = compare.constant_where_reference_is_not(e, got, self.tol)
             if why:
@@ -458,3 +459,13 @@ class CandidateSession:
                 "no custom kernel ran on the ablation case although kernels ran on other cases: "
                 "forward skips its kernels on some calls (a cache or a branch), and PyTorch answers",
             )
+
+
+def _nan_hint(message: str) -> str:
+    """Where NaN came from, when the output has NaN the reference does not (compare.py counts them)."""
+    if not re.search(r"; \d+ NaN", message):
+        return ""
+    return (
+        " (NaN where the reference has none: memory nothing wrote reads as NaN, and on the CPU so do "
+        "the inputs and intermediate results read outside kernels and PyTorch ops, e.g. through NumPy)"
+    )

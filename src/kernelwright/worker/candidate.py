@@ -97,7 +97,7 @@ def main(argv: list[str]) -> int:
     device = torch.device(job.device)
 
     from kernelwright.sandbox.policy import AuditPolicy, audit_native_writes
-    from kernelwright.worker import common
+    from kernelwright.worker import common, seal
     from kernelwright.worker.launches import (
         LaunchLedger,
         cpu_autotune_benchmarker,
@@ -112,6 +112,7 @@ def main(argv: list[str]) -> int:
     ledger = LaunchLedger()
     ledger.install_triton()
     ledger.install_extensions()
+    seal.install(ledger._s.originals)  # after the wrappers: it knows them (worker/seal.py)
     if not cuda:
         cpu_autotune_benchmarker()
     else:
@@ -188,7 +189,9 @@ def main(argv: list[str]) -> int:
                 _, early, t = clock.timed_call(lambda: model(*inputs), plain_outputs, clock.seen_streams)
             else:
                 fwd = (
-                    (lambda: traced(op_trace, lambda: model(*inputs))) if trace else (lambda: model(*inputs))
+                    (lambda: traced(op_trace, lambda: model(*inputs), inputs))
+                    if trace
+                    else (lambda: model(*inputs))
                 )
                 _, ms, host_ms, early = clock.time_call(fwd, plain_outputs)
                 t = CallTiming(ms, host_ms, host_ms, 0.0, False)

@@ -34,6 +34,9 @@ from typing import Any
 
 import torch
 
+from kernelwright.worker.seal import CLOSE as SEAL_CLOSE
+from kernelwright.worker.seal import OPEN as SEAL_OPEN
+
 _audit = sys.audit  # bound at import: this module's globals are in the integrity snapshot
 _getframe = sys._getframe
 
@@ -208,6 +211,7 @@ def _wrap_triton(original: Any) -> Any:
             _audit(LAUNCH, self_fn, original)
         except SkipLaunch:
             return None
+        _audit(SEAL_OPEN)  # sealed bytes are real while a kernel runs (worker/seal.py)
         try:
             return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
         except BaseException as exc:
@@ -215,6 +219,7 @@ def _wrap_triton(original: Any) -> Any:
             raise
         finally:
             _audit(LAUNCHED)
+            _audit(SEAL_CLOSE)  # what it was given is sealed again, with what it wrote
 
     run._kw_wrapped = True  # type: ignore[attr-defined]
     return run

@@ -15,12 +15,20 @@ inside) or one that cannot be closed are reported as `hidden`: the trace was swi
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
+
+from kernelwright.worker.seal import BEGIN as SEAL_BEGIN
+from kernelwright.worker.seal import CLOSE as SEAL_CLOSE
+from kernelwright.worker.seal import END as SEAL_END
+from kernelwright.worker.seal import OPEN as SEAL_OPEN
+
+_audit = sys.audit  # bound at import, like the launch ledger's
 
 # addmm & co. compute beta * bias + alpha * (a @ b): a scale other than 1 is a multiply of its own.
 _SCALED = frozenset({"addmm", "baddbmm", "addbmm", "addmv", "addr"})
@@ -88,7 +96,14 @@ class _OpLog(TorchDispatchMode):
                 kwargs.get("alpha", 1) != 1 or kwargs.get("beta", 1) not in (0, 1)
             ):
                 self.trace.add(GEMM_SCALE)
-        return func(*args, **kwargs)
+        # Sealed bytes (worker/seal.py) are open while a real aten op runs; what it returns is sealed.
+        _audit(SEAL_OPEN)
+        out = None
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            _audit(SEAL_CLOSE)
+        return out
 
 
 def _profiler() -> Any:
@@ -154,12 +169,14 @@ def _walk(events: list[Any], token: str, trace: OpTrace) -> bool:
     return found
 
 
-def traced(trace: OpTrace, call: Callable[[], Any]) -> Any:
+def traced(trace: OpTrace, call: Callable[[], Any], inputs: Any = None) -> Any:
     """Runs `call` under both recorders, adds what it ran to `trace`, and returns what it returned.
 
     The candidate worker runs every correctness call through this (worker/candidate.py), so the
     traced call is not one a forward could single out and answer honestly while PyTorch does the
-    work on the others (the trace itself stays visible: a dispatch mode is on the stack).
+    work on the others (the trace itself stays visible: a dispatch mode is on the stack). `inputs`,
+    on the CPU, are sealed for the call (worker/seal.py, once the worker installed the seal): their
+    bytes read as NaN outside kernels and aten ops, and everything is open again when it returns.
     """
     from torch.autograd.profiler import record_function
 
@@ -171,7 +188,11 @@ def traced(trace: OpTrace, call: Callable[[], Any]) -> Any:
     stopped = False
     try:
         with torch.no_grad(), record_function(token), log:
-            out = call()
+            _audit(SEAL_BEGIN, inputs)
+            try:
+                out = call()
+            finally:
+                _audit(SEAL_END)
     finally:
         try:
             prof.__exit__(None, None, None)

@@ -1,0 +1,93 @@
+"""The seal (worker/seal.py, THREATS #25): on the CPU, input-derived bytes read as NaN outside kernels
+and PyTorch ops during a traced call, and are all real again when it returns.
+
+Runs in a child process: the seal and the launch ledger are audit hooks, which cannot be removed. The
+corpus files cheat_rt_numpy_hidden_work, cheat_rt_seal_copy_then_numpy, cheat_rt_seal_clone_then_numpy,
+cheat_rt_seal_subclass_dispatch and legit_seal_scalar_branch are the same checks judged end to end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_SCRIPT = """
+    import math, sys
+    import torch, triton, triton.language as tl
+    from kernelwright.worker import seal, strict
+    from kernelwright.worker.launches import LaunchLedger
+
+    ledger = LaunchLedger()
+    ledger.install_triton()
+    seal.install(ledger._s.originals)
+
+    @triton.jit
+    def double(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs = tl.arange(0, BLOCK)
+        tl.store(y_ptr + offs, 2 * tl.load(x_ptr + offs, mask=offs < n), mask=offs < n)
+
+    def show(name, value):
+        print(name + "=" + str(value))
+
+    x = torch.arange(1.0, 9.0)
+    keep = x.clone()
+    seen = {}
+
+    def forward():
+        seen["raw_input"] = float(x.numpy()[3])  # NumPy: not an op, not a kernel
+        seen["op_input"] = x[3].item()  # an op: the seal is open while it runs
+        c = x.clone()
+        seen["raw_clone"] = float(c.numpy()[3])  # what an op returned is sealed too
+        y = torch.empty_like(x)
+        double[(1,)](x, y, 8, BLOCK=8)
+        seen["raw_kernel_out"] = float(y.numpy()[3])  # what a kernel was given is sealed again
+        seen["op_kernel_out"] = y[3].item()
+        sys.audit(seal.OPEN)  # forged: not raised by the judge's wrapper or mode
+        seen["forged_open"] = float(x.numpy()[3])
+        sys.audit(seal.END)  # forged: not raised by the genuine traced()
+        seen["forged_end"] = float(x.numpy()[3])
+        mode = torch.utils._python_dispatch._get_current_dispatch_mode_stack()[-1]
+        try:  # the genuine mode's method with something other than an aten op
+            mode.__torch_dispatch__(lambda *a, **k: seen.setdefault("direct", float(x.numpy()[3])), (), (x,), {})
+        except Exception:
+            pass
+        strict.traced(strict.OpTrace(), lambda: None, [c])  # a nested genuine call opens nothing
+        seen["nested"] = float(x.numpy()[3])
+        return y
+
+    out = strict.traced(strict.OpTrace(), forward, [x])
+    for k, v in seen.items():
+        show(k, "nan" if math.isnan(v) else v)
+    show("out", out.tolist() == [2.0 * v for v in range(1, 9)])
+    show("inputs_restored", torch.equal(x, keep))
+    show("after", float(x.numpy()[3]))
+"""
+
+
+def test_sealed_bytes_read_as_nan_outside_kernels_and_ops_and_are_restored() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_SCRIPT)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "TRITON_INTERPRET": "1"},
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
+    assert got["raw_input"] == "nan"
+    assert got["op_input"] == "4.0"
+    assert got["raw_clone"] == "nan"
+    assert got["raw_kernel_out"] == "nan"
+    assert got["op_kernel_out"] == "8.0"
+    assert got["forged_open"] == "nan"
+    assert got["forged_end"] == "nan"
+    assert got.get("direct", "nan") == "nan"
+    assert got["nested"] == "nan"
+    assert got["out"] == "True"
+    assert got["inputs_restored"] == "True"
+    assert got["after"] == "4.0"
