@@ -9,6 +9,7 @@ files judge the same mechanisms end to end in the jail.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from kernelwright.judge import JudgeConfig
 from kernelwright.judge.record import RunRecord
 from kernelwright.judge.session import CandidateSession
 from kernelwright.worker import op_classes, strict
+
+ROOT = Path(__file__).resolve().parents[1]
 
 X = torch.randn(4, 8)
 W = torch.randn(3, 8)
@@ -182,3 +185,34 @@ def test_strict_and_loose_policies() -> None:
     assert check(["clamp", "mul"], ["relu"], op_policy="loose") == []  # KernelBench's looser mode
     assert check(["relu", "add"], ["relu"], op_policy="loose") == ["KW-P004"]
     assert check([], ["relu"], hidden=("relu",), op_policy="loose") == ["KW-P007"]
+
+
+# -- the CLI's flags ------------------------------------------------------------------------------
+
+
+def test_verify_takes_the_op_policy_and_allowed_ops_and_refuses_an_unknown_policy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    import kernelwright.judge
+    from kernelwright.cli import app
+
+    seen: list = []
+
+    def fake_judge(problem: object, candidate: object, config: object = None, repeat: int = 1) -> object:
+        seen.append(config)
+        raise SystemExit(0)  # the config is what this test is about; no worker starts
+
+    monkeypatch.setattr(kernelwright.judge, "judge", fake_judge, raising=False)
+    relu = ROOT / "src/kernelwright/problems/level1/relu.py"
+    good = ROOT / "examples/relu_correct.py"
+    runner = CliRunner()
+    res = runner.invoke(app, ["verify", str(relu), str(good), "--op-policy", "bogus", "--no-store"])
+    assert res.exit_code == 2 and "op_policy" in res.stderr and not seen
+    runner.invoke(
+        app,
+        ["verify", str(relu), str(good), "--op-policy", "loose", "--allow-op", "softmax", "--allow-op", "gelu",
+         "--no-store"],
+    )  # fmt: skip
+    assert seen and seen[0].op_policy == "loose" and seen[0].allow_ops == ("softmax", "gelu")

@@ -33,6 +33,12 @@ TIMEOUT_HELP = "Whole-judgement timeout in seconds, per candidate"
 DEVICE_HELP = "auto | cpu | cuda"
 CONFIG_HELP = "TOML file with a [judge] table"
 DB_HELP = "SQLAlchemy URL (default: KERNELWRIGHT_DB or SQLite)"
+OP_POLICY_HELP = (
+    "Which PyTorch ops forward may run besides its kernels: default (free ops, data movement, vendor "
+    "GEMMs/convolutions) | strict (free ops only) | loose (KernelBench's: anything but every op the "
+    "reference runs)"
+)
+ALLOW_OP_HELP = "An aten op the default policy also lets through (repeatable, e.g. --allow-op softmax)"
 REPEAT_HELP = (
     "Judge N times, each in fresh worker processes, and report every run's kernel time and their "
     "max/min (GPU only: on the CPU nothing is timed and it judges once)"
@@ -56,6 +62,8 @@ def verify(
     fuzz: Annotated[int | None, typer.Option(help=FUZZ_HELP)] = None,
     timeout: Annotated[float | None, typer.Option(help=TIMEOUT_HELP)] = None,
     strict: Annotated[bool, typer.Option(help="Reject any PyTorch compute op in forward")] = False,
+    op_policy: Annotated[str | None, typer.Option("--op-policy", help=OP_POLICY_HELP)] = None,
+    allow_op: Annotated[list[str] | None, typer.Option("--allow-op", help=ALLOW_OP_HELP)] = None,
     device: Annotated[str | None, typer.Option(help=DEVICE_HELP)] = None,
     config: Annotated[Path | None, typer.Option(help=CONFIG_HELP)] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the verdict")] = False,
@@ -73,6 +81,8 @@ def verify(
             fuzz=fuzz,
             timeout=timeout,
             strict=strict or None,
+            op_policy=op_policy,
+            allow_ops=tuple(allow_op) if allow_op else None,
             device=device,
             allow_weak_sandbox=allow_weak_sandbox or None,
         )
