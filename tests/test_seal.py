@@ -24,7 +24,7 @@ _SCRIPT = """
 
     ledger = LaunchLedger()
     ledger.install_triton()
-    seal.install(ledger._s.originals)
+    seal_report = seal.install(ledger._s.originals, '/nonexistent-private')
 
     @triton.jit
     def double(x_ptr, y_ptr, n, BLOCK: tl.constexpr):

@@ -10,9 +10,9 @@ candidate can still undo through the wrapper's closure), or the trace checked fr
 process.
 
 On the CPU the op runs outside the dispatch mode, so the seal stays shut (worker/seal.py): `torch.relu`
-reads NaN for the input and the answer is wrong (wrong-output). On a GPU this is still open.
+reads NaN for the input and the answer is wrong on every sealed case; the seal probe names it (KW-P008). On a GPU this is still open.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import importlib
 

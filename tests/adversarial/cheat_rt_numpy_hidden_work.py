@@ -12,11 +12,12 @@ On a GPU the same file must copy the input to the host first (`.cpu()`), which t
 as `copy_to_host` (worker/strict.py: a device-to-host copy of 1024 elements or more), a compute op
 under the default policy (KW-P006). On the CPU there is no copy to see, so the bytes are hidden
 instead (worker/seal.py): outside kernels and PyTorch ops the input reads as NaN, NumPy computes NaN,
-and the copy kernel copies it: wrong-output, with a note on where NaN comes from. One step further:
+and the copy kernel copies it: every case is wrong, and the seal probe (the same case run open)
+is right, so it is named KW-P008. One step further:
 cheat_rt_seal_copy_then_numpy (a kernel copies the input out first) and cheat_rt_seal_clone_then_numpy
 (a PyTorch copy does).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

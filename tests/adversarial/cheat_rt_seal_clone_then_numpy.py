@@ -4,9 +4,9 @@ One step past cheat_rt_numpy_hidden_work, the other way round from cheat_rt_seal
 `x.clone()` is a free op the op policy allows, and it runs with the seal open (worker/seal.py), so it
 copies the true values. If the seal did not cover what PyTorch ops return, NumPy would read the clone
 and compute the answer unseen; every op's outputs are sealed when it ends, so the clone reads as NaN.
-A Triton kernel copies the "answer" into the output: wrong-output.
+A Triton kernel copies the "answer" into the output: wrong on every case, KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -4,9 +4,9 @@ One step past cheat_rt_numpy_hidden_work: the input's own bytes are sealed on th
 so forward has a kernel copy them into a buffer of its own, reads that buffer through NumPy, and has a
 second kernel copy the answer into the output. If the seal covered only the inputs, the buffer would
 hold the true values and the answer would be right with no compute op in the trace. Every tensor a
-launch was given is sealed again when the launch ends, so the buffer reads as NaN: wrong-output.
+launch was given is sealed again when the launch ends, so the buffer reads as NaN: wrong on every case, KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

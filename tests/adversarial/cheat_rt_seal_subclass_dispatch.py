@@ -5,12 +5,12 @@ The seal (worker/seal.py) is open while a PyTorch op runs. A tensor subclass's `
 the candidate's own Python, called from inside the op the judge's dispatch mode passes on: if the
 seal opened around any op, this one would read the true input there, compute relu in NumPy and hand
 the answer back as the result of a harmless `clone`. The seal opens only around aten ops whose tensors
-are all plain, so the subclass's code reads NaN: wrong-output.
+are all plain, so the subclass's code reads NaN: wrong on every case, KW-P008 from the seal probe.
 
 The class is built at run time; written as a class statement, the static guard names it first
 (KW-S060, tampering).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=6,25 device=cpu layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

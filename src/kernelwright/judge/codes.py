@@ -64,6 +64,12 @@ RUNTIME_CODES: tuple[CodeInfo, ...] = (
     _row("KW-P005", P, "with every custom launch skipped (ablation), forward raised instead of answering"),
     _row("KW-P006", P, "forward runs PyTorch compute ops the op policy does not allow (default policy)"),
     _row("KW-P007", P, "forward ran PyTorch ops outside the op trace: it switched the trace off or hid the work"),
+    _row(
+        "KW-P008",
+        P,
+        "on the CPU, forward is right only when it can read input-derived bytes outside its kernels and "
+        "PyTorch ops (NumPy, tolist, ctypes): the work is done there",
+    ),
     _row("KW-T001", T, "replaced a function or class the judge captured before the candidate was imported"),
     _row("KW-T002", T, "the result channel was forged or corrupted, or a message was malformed"),
     _row("KW-T003", T, "the worker sent a message the judge did not expect"),

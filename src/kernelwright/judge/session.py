@@ -29,6 +29,7 @@ from kernelwright.worker.protocol import (
     Kind,
     Raised,
     Ready,
+    SealProbe,
     Share,
     Starting,
     Strict,
@@ -207,6 +208,11 @@ class CandidateSession:
             self._check_ablation(msg, payload)
         return False
 
+    def _on_seal_probe(self, msg: SealProbe, payload: bytes) -> bool:
+        with self.phases.part("compare"):
+            self._check_seal_probe(msg, payload)
+        return False
+
     def _on_strict(self, msg: Strict, payload: bytes) -> bool:
         self._check_ops(list(msg.ops), list(msg.hidden))
         self.phases.mark("ablation")
@@ -260,6 +266,7 @@ class CandidateSession:
         Kind.STARTING: _on_starting,
         Kind.CASE: _on_case,
         Kind.ABLATION: _on_ablation,
+        Kind.SEAL_PROBE: _on_seal_probe,
         Kind.STRICT: _on_strict,
         Kind.SHARE: _on_share,
         Kind.TIMED: _on_timed,
@@ -377,6 +384,37 @@ class CandidateSession:
                 f"with all {msg.skipped} custom kernel launches skipped, forward still returns the "
                 "right answer: the custom kernels do not do the work (decoy kernel or PyTorch "
                 "passthrough)",
+            )
+
+    def _check_seal_probe(self, msg: SealProbe, payload: bytes) -> None:
+        """Work on raw bytes (worker/seal.py): right with the bytes readable, wrong with them sealed.
+
+        Every correctness call is sealed, so such a forward is already wrong on every case; this names
+        why (red team: cheat_rt_numpy_hidden_work computes in NumPy, a Triton kernel copies the answer).
+        A forward wrong both ways is a wrong answer, and one right both ways did its work in the open.
+        Each way runs twice (sealed, open, open, sealed), so an answer that alternates is not named.
+        """
+        # The ablation's case (its own inputs, which a regular case of the same label does not share).
+        target = self.ablation_expected
+        if target is None or target.case.label() != msg.case:
+            return
+        if not payload:
+            return
+        got = load_tensors(payload)
+
+        def right(outputs: list) -> bool:
+            return bool(outputs) and all(
+                m.ok for m in compare.compare_outputs(target.outputs, outputs, self.tol, "seal probe")
+            )
+
+        opened = right(got.get("open", [])) and right(got.get("open2", []))
+        if opened and not right(got.get("sealed", [])) and not right(got.get("sealed2", [])):
+            self.run.add(
+                "KW-P008",
+                Category.REFERENCE_PASSTHROUGH,
+                f"case {msg.case}: forward answers right only when it can read the inputs' bytes outside its "
+                "kernels and PyTorch ops; with them hidden (NaN, as on every checked call) the answer is wrong. "
+                "The work is done there (NumPy, tolist, ctypes, an untraced op), not in the kernels",
             )
 
     def _check_ops(self, ops: list[str], hidden: list[str] | None = None) -> None:

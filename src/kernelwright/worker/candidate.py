@@ -40,6 +40,7 @@ def main(argv: list[str]) -> int:
         Message,
         Raised,
         Ready,
+        SealProbe,
         Share,
         Stage,
         Starting,
@@ -112,7 +113,7 @@ def main(argv: list[str]) -> int:
     ledger = LaunchLedger()
     ledger.install_triton()
     ledger.install_extensions()
-    seal.install(ledger._s.originals)  # after the wrappers: it knows them (worker/seal.py)
+    seal_report = seal.install(ledger._s.originals, job.private_dir)  # after the wrappers (worker/seal.py)
     if not cuda:
         cpu_autotune_benchmarker()
     else:
@@ -126,7 +127,7 @@ def main(argv: list[str]) -> int:
 
     # The op trace feeds the op policy (judge/session.py `_check_ops`): bound now, before the
     # candidate can rebind the module's name (red team: cheat_rt_ledger_closure).
-    from kernelwright.worker.strict import OpTrace, traced
+    from kernelwright.worker.strict import DATA_INDEXING, OpTrace, traced
 
     # Switching deterministic mode imports torch._dynamo, which rebinds torch.manual_seed: do it once
     # before the snapshot so the harness's own side effects are not mistaken for tampering.
@@ -170,7 +171,7 @@ def main(argv: list[str]) -> int:
     op_trace = OpTrace()  # every correctness call's ops, for the op policy (judge/session.py)
 
     def run_case(
-        case: common.Case, *, reuse: list | None = None, trace: bool = False
+        case: common.Case, *, reuse: list | None = None, trace: bool = False, sealed: bool = True
     ) -> tuple[list | None, list, Any]:
         """One checked call: returns (snapshot outputs or None, inputs after the call, timing)."""
         inputs = common.make_inputs(problem, case, device)
@@ -189,7 +190,7 @@ def main(argv: list[str]) -> int:
                 _, early, t = clock.timed_call(lambda: model(*inputs), plain_outputs, clock.seen_streams)
             else:
                 fwd = (
-                    (lambda: traced(op_trace, lambda: model(*inputs), inputs))
+                    (lambda: traced(op_trace, lambda: model(*inputs), inputs if sealed else None))
                     if trace
                     else (lambda: model(*inputs))
                 )
@@ -225,7 +226,9 @@ def main(argv: list[str]) -> int:
         ledger.reset()
         ledger.ablate = True
         try:
-            snap, _, _ = run_case(ablation_case)
+            # Traced and sealed like every correctness call: reading raw bytes does not tell it apart
+            # (red team: a forward that saw real bytes knew it was the ablation and answered wrong).
+            snap, _, _ = run_case(ablation_case, trace=True)
             payload = dump_tensors({"outputs": cpu_tensors(snap)}) if snap is not None else b""
             send(Ablation(skipped=ledger.skipped, case=ablation_case.label()), payload)
         except BaseException as exc:  # noqa: BLE001 - a forward that breaks without its kernels did use them
@@ -266,7 +269,25 @@ def main(argv: list[str]) -> int:
     if job.ablate_at >= len(cases):
         ablate()
 
+    # -- the seal's probe (CPU): the ablation's case sealed and open, so the parent can name work done
+    # on raw bytes (a forward right only when it can read them) instead of calling it a wrong answer.
+    # Both calls are traced; from inside, the open one differs only to a forward that reads raw bytes.
+    if not cuda:
+        got: dict[str, list] = {}
+        # Sealed, open, open, sealed: a forward whose answer alternates between calls (right every
+        # other call) cannot look like "right only when open" (corpus: cheat_call_parity).
+        for name, sealed in (("sealed", True), ("open", False), ("open2", False), ("sealed2", True)):
+            try:
+                snap, _, _ = run_case(ablation_case, trace=True, sealed=sealed)
+                got[name] = cpu_tensors(snap) if snap is not None else []
+            except BaseException:  # noqa: BLE001 - a forward that raises here has no answer to compare
+                got[name] = []
+        send(SealProbe(case=ablation_case.label()), dump_tensors(got))
+        check_integrity("seal probe")
+
     # Every correctness call was traced (not one call a forward could single out and answer honestly).
+    if seal_report():  # indexing by data-derived indices: a lookup table doing the work (worker/seal.py)
+        op_trace.add(DATA_INDEXING)
     send(Strict(ops=tuple(op_trace.ops), hidden=tuple(op_trace.hidden)))
     poison_uninitialised_memory(False)
     ledger.before_launch = None

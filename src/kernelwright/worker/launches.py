@@ -36,6 +36,8 @@ import torch
 
 from kernelwright.worker.seal import CLOSE as SEAL_CLOSE
 from kernelwright.worker.seal import OPEN as SEAL_OPEN
+from kernelwright.worker.seal import RESUME as SEAL_RESUME
+from kernelwright.worker.seal import SUSPEND as SEAL_SUSPEND
 
 _audit = sys.audit  # bound at import: this module's globals are in the integrity snapshot
 _getframe = sys._getframe
@@ -211,6 +213,13 @@ def _wrap_triton(original: Any) -> Any:
             _audit(LAUNCH, self_fn, original)
         except SkipLaunch:
             return None
+        # The candidate's grid function and pre-run hooks run inside `original` but stay sealed
+        # (worker/seal.py; red team: a grid closure over the inputs did the work in NumPy).
+        hooks = self_fn.__dict__.get("pre_run_hooks")
+        if hooks:
+            self_fn.pre_run_hooks = [_sealed_call(h) for h in hooks]
+        if callable(grid):
+            grid = _sealed_call(grid)
         _audit(SEAL_OPEN)  # sealed bytes are real while a kernel runs (worker/seal.py)
         try:
             return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
@@ -220,9 +229,24 @@ def _wrap_triton(original: Any) -> Any:
         finally:
             _audit(LAUNCHED)
             _audit(SEAL_CLOSE)  # what it was given is sealed again, with what it wrote
+            if hooks:
+                self_fn.pre_run_hooks = hooks
 
     run._kw_wrapped = True  # type: ignore[attr-defined]
     return run
+
+
+def _sealed_call(fn: Any) -> Any:
+    """`fn` (the candidate's) called with the seal shut, inside a launch that has it open."""
+
+    def sealed(*args: Any, **kwargs: Any) -> Any:
+        _audit(SEAL_SUSPEND)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _audit(SEAL_RESUME)
+
+    return sealed
 
 
 def _wrap_loader(original: Any) -> Any:

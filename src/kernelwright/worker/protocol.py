@@ -69,6 +69,7 @@ class Kind(StrEnum):
     STARTING = "starting"
     CASE = "case"
     ABLATION = "ablation"
+    SEAL_PROBE = "seal_probe"
     STRICT = "strict"
     SHARE = "share"
     DONE = "done"
@@ -577,6 +578,16 @@ class Ablation(Message):
 
 
 @dataclass(frozen=True)
+class SealProbe(Message):
+    """One case run four times on the CPU, sealed, open, open, sealed (worker/seal.py); payload:
+    {"sealed": [...], "open": [...], "open2": [...], "sealed2": [...]}, a list empty when that call
+    raised or returned no tensors."""
+
+    KIND: ClassVar[Kind] = Kind.SEAL_PROBE
+    case: str
+
+
+@dataclass(frozen=True)
 class Strict(Message):
     KIND: ClassVar[Kind] = Kind.STRICT
     ops: tuple[str, ...]  # PyTorch ops forward ran besides free ones (worker/strict.py, op_classes.py)
@@ -692,7 +703,7 @@ class Registry:
 FROM_CANDIDATE = Registry(
     "candidate message",
     Violation, Ready, Built, Contract, Raised, BadOutput, Tampered, Starting, CaseResult, Ablation,
-    Strict, Share, Timed, Values, Done,
+    SealProbe, Strict, Share, Timed, Values, Done,
 )  # fmt: skip
 FROM_REFERENCE = Registry(
     "reference message",
@@ -709,7 +720,7 @@ ALL_CLASSES: tuple[type, ...] = (
     _Record, Message, Command, Case, TimedLoop, TimingPlan,
     CandidateJob, ReferenceJob, Positions, Go, MetaCmd, ExpectedCmd, TimeCmd, WarmCmd, DeviceNameCmd, CeilingsCmd,
     QuitCmd, Timed, Values, Violation, Ready, Built, Contract, Raised, BadOutput, Tampered, Starting,
-    CaseResult, Ablation, Strict, Share, Done, ProblemRaised, Meta, ExpectedOutputs, DeviceName, Ceilings,
+    CaseResult, Ablation, SealProbe, Strict, Share, Done, ProblemRaised, Meta, ExpectedOutputs, DeviceName, Ceilings,
     TimeDone, Warmed,
 )  # fmt: skip
 

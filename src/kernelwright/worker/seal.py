@@ -15,8 +15,9 @@ there is nothing to see. So during every traced correctness call the bytes thems
 - when forward returns, everything is opened and forgotten, before the judge's snapshot.
 
 So a kernel and PyTorch see the real values, and code that reads memory any other way sees NaN: work
-hidden that way gives a wrong answer (wrong-output), whatever it looks like. A kernel that only copies
-a buffer someone else filled copies NaN.
+hidden that way gives a wrong answer, whatever it looks like. A kernel that only copies a buffer
+someone else filled copies NaN. The candidate worker also runs the ablation's case once sealed and once
+open (the seal probe): right only when open names the hidden work (KW-P008, judge/session.py).
 
 The seal's state lives in an audit hook's closure (`_make_hook`), built with private globals like the
 launch ledger's: the wrapper and the dispatch mode only raise events, and the hook honours an event
@@ -33,8 +34,12 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import gc
 import inspect
+import os
 import sys
+import threading
+from collections.abc import Callable
 from types import FunctionType, SimpleNamespace
 from typing import Any
 
@@ -45,7 +50,9 @@ BEGIN = "kernelwright.seal_begin"  # (inputs,): a traced call starts; seal its i
 END = "kernelwright.seal_end"  # (): the traced call returned or raised; open and forget everything
 OPEN = "kernelwright.seal_open"  # (): a launch or an op starts
 CLOSE = "kernelwright.seal_close"  # (): it ended; seal what it was given and what it returned
-_EVENTS = frozenset({BEGIN, END, OPEN, CLOSE})
+SUSPEND = "kernelwright.seal_suspend"  # (): a launch calls the candidate's grid function or hooks
+RESUME = "kernelwright.seal_resume"  # (): they returned
+_EVENTS = frozenset({BEGIN, END, OPEN, CLOSE, SUSPEND, RESUME})
 POISON = 0xFF  # every byte: NaN in float16/bfloat16/float32/float64, -1 in signed integers
 
 # Ops that move no bytes: no need to open the seal around them (a forward runs many).
@@ -62,14 +69,15 @@ _METADATA_OPS = frozenset(
 _installed: list[bool] = []
 
 
-def install(originals: list[Any]) -> None:
+def install(originals: list[Any], private_dir: str) -> Callable[[], list[str]]:
     """Hook the seal in once per process, after the launch ledger's Triton wrappers.
 
     `originals`: the ledger's list of Triton's own `run` functions (launches.py): a launch opens the
-    seal only from the genuine wrapper around one of them, as the ledger counts it.
+    seal only from the genuine wrapper around one of them, as the ledger counts it. `private_dir`: where
+    the candidate's code lives (no other thread running it may be inside an open window).
     """
     if _installed:
-        return
+        raise RuntimeError("the seal is installed once per process")
     import torch
     from torch._ops import OpOverload
 
@@ -86,9 +94,16 @@ def install(originals: list[Any]) -> None:
         op_type=OpOverload,
         plain=(torch.Tensor, torch.nn.Parameter),
         tensor=torch.Tensor,
+        storage_fn=torch._C.TensorBase.untyped_storage,
+        device_fn=torch._C.TensorBase.device.__get__,
+        sealed_call=launches._sealed_call(None).__code__,
+        private=os.path.realpath(private_dir) + os.sep,
+        indexing=strict.INDEXING,
     )
-    sys.addaudithook(_private(_make_hook)(code))
+    hook, report = _private(_make_hook)(code)
+    sys.addaudithook(hook)
     _installed.append(True)
+    return report
 
 
 def _private(fn: Any) -> Any:
@@ -99,68 +114,154 @@ def _private(fn: Any) -> Any:
 
 
 def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
-    events, getframe = _EVENTS, _getframe
-    begin_ev, end_ev, open_ev, close_ev = BEGIN, END, OPEN, CLOSE
+    events, getframe, frames = _EVENTS, _getframe, sys._current_frames
+    begin_ev, end_ev, open_ev, close_ev, suspend_ev, resume_ev = BEGIN, END, OPEN, CLOSE, SUSPEND, RESUME
     memmove, memset, buffer, addressof = (
         ctypes.memmove,
         ctypes.memset,
         ctypes.create_string_buffer,
         ctypes.addressof,
     )
+    gc_enabled, gc_disable, gc_enable = gc.isenabled, gc.disable, gc.enable
+    get_ident = threading.get_ident
     metadata = _METADATA_OPS
-    tensor_type, op_type = code.tensor, code.op_type
-    # storage data_ptr -> [storage, nbytes, shadow buffer (None until first sealed)]
-    s = SimpleNamespace(depth=0, opened=0, sealed={})
+    tensor_type, op_type, plain = code.tensor, code.op_type, code.plain
+    storage_fn, device_fn = code.storage_fn, code.device_fn
+    private = code.private
+    # Sealed memory as disjoint intervals: [start, end, storages kept alive, shadow or None]. A storage
+    # that overlaps one already known widens it (red team: a 4-byte alias of x at x's address must not
+    # shrink x's entry to 4 bytes, which left the rest of x readable).
+    s = SimpleNamespace(depth=0, opened=0, suspended=0, blocked=False, gc_was=False, entries=[])
+    # Memory derived from the data: the inputs, every launch's tensors, what ops on such memory return.
+    # An indexing op whose index or mask lies there is a lookup table doing work (strict.DATA_INDEXING).
+    d = SimpleNamespace(dirty=[], pending=[], found=[])
+    indexing = code.indexing
+
+    def effective() -> bool:
+        return s.opened > 0 and s.suspended == 0 and not s.blocked
 
     def tensors(value: Any, out: list, depth: int = 0) -> None:
-        if isinstance(value, tensor_type):
+        """Tensors in exact lists, tuples and dicts: no Python code of the candidate runs here (a list
+        subclass's `__iter__` would run while the seal is open: red team)."""
+        t = type(value)
+        if issubclass(t, tensor_type):
             out.append(value)
-        elif depth < 3 and isinstance(value, list | tuple):
+        elif depth < 4 and (t is list or t is tuple):
             for v in value:
                 tensors(v, out, depth + 1)
-        elif depth < 3 and isinstance(value, dict):
-            for v in value.values():
+        elif depth < 4 and t is dict:
+            for v in dict.values(value):
                 tensors(v, out, depth + 1)
 
     def storage_of(t: Any) -> Any:
-        try:
-            if t.device.type != "cpu" or t.is_sparse or t.is_quantized:
+        try:  # C-level accessors: a subclass's Python properties do not run
+            if device_fn(t).type != "cpu":
                 return None
-            st = t.untyped_storage()
+            st = storage_fn(t)
             return st if st.nbytes() > 0 and st.data_ptr() != 0 else None
-        except Exception:  # noqa: BLE001 - subclasses, meta tensors, tensors without storage
+        except Exception:  # noqa: BLE001 - wrapper subclasses, meta, sparse: no storage of their own
             return None
 
     def seal_one(entry: list) -> None:
-        st, n, shadow = entry
+        start, end, _, shadow = entry
         if shadow is None:
-            shadow = buffer(n)
-            entry[2] = shadow
-        memmove(addressof(shadow), st.data_ptr(), n)
-        memset(st.data_ptr(), POISON, n)
+            shadow = buffer(end - start)
+            entry[3] = shadow
+        memmove(addressof(shadow), start, end - start)
+        memset(start, POISON, end - start)
 
     def open_one(entry: list) -> None:
-        st, n, shadow = entry
+        start, end, _, shadow = entry
         if shadow is not None:
-            memmove(st.data_ptr(), addressof(shadow), n)
+            memmove(start, addressof(shadow), end - start)
 
     def add(values: list) -> None:
+        """Only while every entry is open (their shadows are stale then and are dropped on a merge)."""
         for t in values:
             st = storage_of(t)
             if st is None:
                 continue
-            key = st.data_ptr()
-            entry = s.sealed.get(key)
-            if entry is None or entry[0].nbytes() != st.nbytes():
-                s.sealed[key] = [st, st.nbytes(), None]
+            start = st.data_ptr()
+            end = start + st.nbytes()
+            keep, refs = [], [st]
+            for e in s.entries:
+                if e[0] < end and start < e[1]:
+                    start, end = min(start, e[0]), max(end, e[1])
+                    refs.extend(e[2])
+                else:
+                    keep.append(e)
+            keep.append([start, end, refs, None])
+            s.entries = keep
+
+    def interval(t: Any) -> tuple[int, int] | None:
+        st = storage_of(t)
+        return None if st is None else (st.data_ptr(), st.data_ptr() + st.nbytes())
+
+    def dirty(t: Any) -> bool:
+        iv = interval(t)
+        return iv is not None and any(a < iv[1] and iv[0] < b for a, b in d.dirty)
+
+    def mark(values: list) -> None:
+        for t in values:
+            iv = interval(t)
+            if iv is not None:
+                d.dirty.append(iv)
+
+    def index_args(value: Any, out: list, depth: int = 0) -> None:
+        """Integer and bool tensors (indices, masks) in exact lists and tuples."""
+        t = type(value)
+        if issubclass(t, tensor_type):
+            if not value.is_floating_point() and not value.is_complex():
+                out.append(value)
+        elif depth < 2 and (t is list or t is tuple):
+            for v in value:
+                index_args(v, out, depth + 1)
+
+    def watch_op(local: Any) -> None:
+        """At an aten op's OPEN: whether it reads data-derived memory, and indexes by it."""
+        args, kwargs = local.get("args"), local.get("kwargs")
+        found: list = []
+        tensors(args, found)
+        tensors(kwargs, found)
+        derived = any(dirty(t) for t in found)
+        d.pending.append(derived)
+        if derived and local.get("func").overloadpacket.__name__ in indexing:
+            index: list = []
+            for a in args[1:] if type(args) is tuple else ():
+                index_args(a, index)
+            for a in dict.values(kwargs) if type(kwargs) is dict else ():
+                index_args(a, index)
+            if any(dirty(t) for t in index):
+                d.found.append(local.get("func").overloadpacket.__name__)
 
     def open_all() -> None:
-        for entry in s.sealed.values():
+        for entry in s.entries:
             open_one(entry)
 
     def seal_all() -> None:
-        for entry in s.sealed.values():
+        for entry in s.entries:
             seal_one(entry)
+
+    def candidate_thread() -> bool:
+        """Another thread running the candidate's code would read what the seal opens."""
+        me = get_ident()
+        for tid, top in frames().items():
+            frame: Any = top
+            while tid != me and frame is not None:
+                if frame.f_code.co_filename.startswith(private):
+                    return True
+                frame = frame.f_back
+        return False
+
+    def now_open() -> None:
+        s.gc_was = gc_enabled()
+        gc_disable()  # a gc callback would run the candidate's Python while the seal is open
+        open_all()
+
+    def now_sealed() -> None:
+        seal_all()
+        if s.gc_was:
+            gc_enable()
 
     def genuine_opener(frame: Any) -> bool:
         """The ledger's wrapper around Triton's own `run`, or the op trace's mode around an aten op
@@ -173,16 +274,14 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         if frame.f_code is not code.dispatch or frame.f_globals is not code.strict_globals:
             return False
         func = local.get("func")
-        if not isinstance(func, op_type) or getattr(func, "namespace", None) != "aten":
-            return False
-        if func.overloadpacket.__name__ in metadata:
+        if type(func) is not op_type or func.namespace != "aten" or func.overloadpacket.__name__ in metadata:
             return False
         found: list = []
         tensors(local.get("args"), found)
         tensors(local.get("kwargs"), found)
-        return all(type(t) in code.plain for t in found)
+        return all(type(t) in plain for t in found)
 
-    def hook(event: str, args: tuple) -> None:
+    def hook(event: str, args: tuple) -> None:  # noqa: C901 - one event table
         if event not in events:
             return
         frame = getframe(1)
@@ -197,6 +296,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                 found: list = []
                 tensors(args[0], found)
                 add(found)
+                mark(found)
                 seal_all()
             return
         if event == end_ev:
@@ -204,31 +304,68 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                 return
             s.depth -= 1
             if s.depth == 0:
-                if s.opened == 0:
+                if not effective():
                     open_all()
-                s.sealed.clear()
-                s.opened = 0
+                elif s.gc_was:
+                    gc_enable()
+                s.entries = []
+                s.opened = s.suspended = 0
+                s.blocked = False
+                d.dirty, d.pending = [], []
             return
         if s.depth == 0:
+            return
+        if event in (suspend_ev, resume_ev):
+            # Candidate callbacks a launch makes (a grid function, pre-run hooks) run sealed.
+            if fcode is not code.sealed_call or frame.f_globals is not code.launch_globals:
+                return
+            was = effective()
+            if event == suspend_ev:
+                s.suspended += 1
+            elif s.suspended > 0:
+                s.suspended -= 1
+            if was and not effective():
+                now_sealed()
+            elif effective() and not was:
+                now_open()
             return
         if not genuine_opener(frame):
             return  # not the judge's wrapper around a real launch, nor its mode around a real aten op
         if event == open_ev:
+            if fcode is code.dispatch:
+                watch_op(frame.f_locals)
+            was = effective()
             s.opened += 1
-            if s.opened == 1:
-                open_all()
+            if s.opened == 1 and s.suspended == 0:
+                s.blocked = candidate_thread()  # then it stays shut: the kernel computes on NaN
+            if effective() and not was:
+                now_open()
             return
         if event != close_ev or s.opened == 0:
             return
-        found = []
-        local = frame.f_locals
-        tensors(local.get("args"), found)
-        tensors(local.get("kwargs"), found)
-        tensors(local.get("out"), found)
-        tensors(local.get("result"), found)
-        add(found)
+        if effective():  # what it was given and made is sealed too (memory is all open now)
+            found = []
+            local = frame.f_locals
+            tensors(local.get("args"), found)
+            tensors(local.get("kwargs"), found)
+            tensors(local.get("out"), found)
+            tensors(local.get("result"), found)
+            add(found)
+            # A kernel's tensors all count as data-derived; an op's when it read such memory.
+            if fcode is code.launch or (d.pending and d.pending[-1]):
+                mark(found)
+        if fcode is code.dispatch and d.pending:
+            d.pending.pop()
+        was = effective()
         s.opened -= 1
         if s.opened == 0:
-            seal_all()
+            s.blocked = False
+        if was and not effective():
+            now_sealed()
 
-    return hook
+    def report() -> list[str]:
+        """Indexing ops that used data-derived indices since the last report (the worker's only handle)."""
+        found, d.found = d.found, []
+        return found
+
+    return hook, report

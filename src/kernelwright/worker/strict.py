@@ -75,6 +75,22 @@ def _to_host(name: str, args: Any, kwargs: dict) -> int:
     return 0
 
 
+# Indexing by a tensor made from the data is a lookup table: it can compute anything (red team: relu
+# from byte tables with `index`; `y[mask] = 0` with a kernel-made mask). By default such ops move data;
+# with an index or mask derived from the inputs or written by a kernel (tracked by the seal on the CPU,
+# worker/seal.py) they are this pseudo-op, COMPUTE (worker/op_classes.py: unknown names are compute).
+DATA_INDEXING = "data_indexing"
+INDEXING = frozenset(
+    {
+        "index", "_unsafe_index", "index_put", "index_put_", "_index_put_impl_", "_unsafe_index_put",
+        "gather", "scatter", "scatter_", "scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduce_",
+        "take", "take_along_dim", "put", "put_", "index_select", "embedding", "masked_select", "masked_fill",
+        "masked_fill_", "masked_scatter", "masked_scatter_", "index_add", "index_add_", "index_copy",
+        "index_copy_", "index_fill", "index_fill_", "index_reduce", "index_reduce_",
+    }
+)  # fmt: skip
+
+
 class _OpLog(TorchDispatchMode):
     def __init__(self, trace: OpTrace) -> None:
         super().__init__()
@@ -188,11 +204,14 @@ def traced(trace: OpTrace, call: Callable[[], Any], inputs: Any = None) -> Any:
     stopped = False
     try:
         with torch.no_grad(), record_function(token), log:
-            _audit(SEAL_BEGIN, inputs)
-            try:
+            if inputs is None:  # nothing sealed: a launch's arguments and ops' results stay readable too
                 out = call()
-            finally:
-                _audit(SEAL_END)
+            else:
+                _audit(SEAL_BEGIN, inputs)
+                try:
+                    out = call()
+                finally:
+                    _audit(SEAL_END)
     finally:
         try:
             prof.__exit__(None, None, None)
