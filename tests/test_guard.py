@@ -1301,6 +1301,40 @@ CHEATS: list[str] = [
         s = torch.cuda.Stream()  # <-
         return out
     """,
+    """
+    # KW-S091 hard kernel-calls-python-helper
+    import numpy as np
+    import triton
+    import triton.language as tl
+    def _helper(x):
+        return np.maximum(x, 0)
+    @triton.jit
+    def k(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs = tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + offs)
+        tl.store(y_ptr + offs, _helper(x))  # <-
+    """,
+    """
+    # KW-S091 hard kernel-calls-numpy
+    import numpy as np
+    import triton
+    import triton.language as tl
+    @triton.jit
+    def k(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs = tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + offs)
+        tl.store(y_ptr + offs, np.maximum(x, 0))  # <-
+    """,
+    """
+    # KW-S091 hard kernel-reads-interpreter-arrays
+    import triton
+    import triton.language as tl
+    @triton.jit
+    def k(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs = tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + offs)
+        tl.store(y_ptr + offs, x.handle.data.clip(0))  # <-
+    """,
 ]
 
 
@@ -1715,6 +1749,22 @@ LOOK_ALIKES: list[str] = [
     @functools.lru_cache
     def _block(n):
         return 1 << (n - 1).bit_length()
+    """,
+    """
+    # not KW-S091 kernel-calls-triton-jit-and-methods
+    import triton
+    import triton.language as tl
+    from triton.language.extra import libdevice
+    @triton.jit
+    def act(x):
+        return tl.maximum(x, 0.0)
+    @triton.jit
+    def k(x_ptr, y_ptr, n, ACT: tl.constexpr, BLOCK: tl.constexpr):
+        pid = tl.program_id(0).to(tl.int64)
+        offs = pid * BLOCK + tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + offs, mask=offs < n, other=0.0).to(tl.float32)
+        y = ACT(act(x)) + libdevice.exp(x) * 0.0 + min(BLOCK, 4) * 0.0
+        tl.store(y_ptr + offs, y.to(y_ptr.dtype.element_ty), mask=offs < n)
     """,
 ]
 

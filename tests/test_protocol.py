@@ -61,6 +61,7 @@ SAMPLES: list[Any] = [
     p.Starting(case="seed:0", inputs="4x8 float32"),
     p.CaseResult(case="seed:0#0", launches={"relu_kernel": 2}, failures=(), ms=1.5),
     p.Ablation(skipped=2, case="fuzz:1", raised=None),
+    p.SealProbe(case="fuzz:1"),
     p.Strict(ops=("relu", "add")),
     p.Share(share=0.93),
     p.Done(launches={"relu_kernel": 1}),

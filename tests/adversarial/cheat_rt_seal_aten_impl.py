@@ -3,9 +3,9 @@ on the CPU key runs *inside* the genuine aten op, so the seal is open; it does r
 private buffer (and still returns a correct clone). forward calls x.clone() (a FREE op), and a Triton
 kernel only copies the private buffer into y.
 
-Red team (this round), against the seal on the CPU (worker/seal.py). Still open: see the xfail reason.
+Red team (this round), against the seal on the CPU (worker/seal.py). Now: the seal does not open around an aten op that has a Python kernel on a key the CPU runs (torch registers Python kernels only for Meta, CUDA and MPS), so the registered body reads NaN; KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=a torch.library Python kernel registered for aten::clone runs inside a genuine aten op, with the seal open; fix: refuse Library('aten', 'IMPL') after the policy is installed, or check at OPEN that the op's kernel is not a Python one
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -3,9 +3,9 @@ A Triton 'copy' kernel writes x into a NumPy buffer given as a raw integer addre
 cast), a buffer the seal never sees; after the launch NumPy computes relu on these real bytes, and a
 second copy kernel reads the result back from the raw address into y. The kernels only copy.
 
-Red team (this round), against the seal on the CPU (worker/seal.py). Still open: see the xfail reason.
+Red team (this round), against the seal on the CPU (worker/seal.py). Now: under the interpreter every load and store of a kernel is checked against the memory the seal knows (the inputs, the launch's tensors, what ops returned); the copy into the hidden buffer raises inside the kernel and forward fails (crash-or-timeout, naming the address).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=a kernel casts an integer argument to a pointer and copies the inputs into a NumPy buffer the seal never sees; the launch's tensor arguments do not bound the memory a kernel touches; fix: bounds-check interpreted loads and stores against the launch's tensors
+# kernelwright-expect: problem=level1/relu verdict=rejected category=crash-or-timeout threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -2,9 +2,9 @@
 runs inside the launch with the seal open; it calls a plain Python helper that does the relu in NumPy
 on tensors stashed in a module global. The kernel itself does no Triton arithmetic.
 
-Red team (this round), against the seal on the CPU (worker/seal.py). Still open: see the xfail reason.
+Red team (this round), against the seal on the CPU (worker/seal.py). Now: the static guard names a kernel body that calls Python other than Triton (KW-S091, compile-error: on a GPU it would not compile). One step further: cheat_rt_seal_constexpr_helper (the helper passed as a constexpr argument).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=under the Triton interpreter a kernel's body is Python and runs with the seal open, so it can call any Python helper on the true bytes; fix: allow only tl.* and jit calls in an interpreted body, or open the seal per tl.load/tl.store (it would not compile for a GPU)
+# kernelwright-expect: problem=level1/relu verdict=rejected category=compile-error threats=6,25 device=cpu layer=guard
 
 import numpy as np
 import torch

@@ -62,8 +62,12 @@ def verify(
     fuzz: Annotated[int | None, typer.Option(help=FUZZ_HELP)] = None,
     timeout: Annotated[float | None, typer.Option(help=TIMEOUT_HELP)] = None,
     strict: Annotated[bool, typer.Option(help="Reject any PyTorch compute op in forward")] = False,
-    op_policy: Annotated[str | None, typer.Option("--op-policy", help=OP_POLICY_HELP)] = None,
-    allow_op: Annotated[list[str] | None, typer.Option("--allow-op", help=ALLOW_OP_HELP)] = None,
+    op_policy: Annotated[
+        str | None, typer.Option("--op-policy", metavar="POLICY", help=OP_POLICY_HELP)
+    ] = None,
+    allow_op: Annotated[
+        list[str] | None, typer.Option("--allow-op", metavar="OP", help=ALLOW_OP_HELP)
+    ] = None,
     device: Annotated[str | None, typer.Option(help=DEVICE_HELP)] = None,
     config: Annotated[Path | None, typer.Option(help=CONFIG_HELP)] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the verdict")] = False,

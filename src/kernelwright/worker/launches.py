@@ -34,6 +34,7 @@ from typing import Any
 
 import torch
 
+from kernelwright.worker.seal import ACCESS as SEAL_ACCESS
 from kernelwright.worker.seal import CLOSE as SEAL_CLOSE
 from kernelwright.worker.seal import OPEN as SEAL_OPEN
 from kernelwright.worker.seal import RESUME as SEAL_RESUME
@@ -192,6 +193,7 @@ class LaunchLedger:
                 continue
             self._s.originals.append(original)
             cls.run = _wrap_triton(original)  # type: ignore[method-assign]
+        _guard_interpreter_memory()
 
     # -- load_inline / load --------------------------------------------------------------------
     def install_extensions(self) -> None:
@@ -220,6 +222,8 @@ def _wrap_triton(original: Any) -> Any:
             self_fn.pre_run_hooks = [_sealed_call(h) for h in hooks]
         if callable(grid):
             grid = _sealed_call(grid)
+        if _INTERPRETER and _INTERPRETER[0]._interpreter is not _INTERPRETER[1]:
+            _INTERPRETER[0]._interpreter = _INTERPRETER[1]  # put back: every access is checked
         _audit(SEAL_OPEN)  # sealed bytes are real while a kernel runs (worker/seal.py)
         try:
             return original(self_fn, *args, grid=grid, warmup=warmup, **kwargs)
@@ -234,6 +238,54 @@ def _wrap_triton(original: Any) -> Any:
 
     run._kw_wrapped = True  # type: ignore[attr-defined]
     return run
+
+
+# [triton.runtime.interpreter, the proxy over its memory functions] once installed (CPU only).
+_INTERPRETER: list[Any] = []
+
+
+def _guard_interpreter_memory() -> None:
+    """Under TRITON_INTERPRET=1 every load, store and atomic of a kernel goes through the interpreter's
+    C helpers with raw addresses; the proxy raises `seal.ACCESS` first, and the seal refuses an address
+    outside the memory it knows (red team: a kernel cast an integer to a pointer and copied the inputs
+    into a NumPy buffer nobody sealed). Outside a sealed call the check is off."""
+    if _INTERPRETER:
+        return
+    try:
+        import triton.runtime.interpreter as interp
+    except ImportError:  # pragma: no cover - very old Triton
+        return
+    real = interp._interpreter
+    if real is None:
+        return
+    _INTERPRETER.extend([interp, _InterpreterMemory(real)])
+    interp._interpreter = _INTERPRETER[1]
+
+
+class _InterpreterMemory:
+    """Stands in for `triton._C.libtriton.interpreter`: the memory functions are checked first."""
+
+    def __init__(self, real: Any) -> None:
+        object.__setattr__(self, "_real", real)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def load(self, ptrs: Any, mask: Any, other: Any, dtype: Any) -> Any:
+        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(dtype, "itemsize", 0) or 1))
+        return self._real.load(ptrs, mask, other, dtype)
+
+    def store(self, ptrs: Any, value: Any, mask: Any) -> Any:
+        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(getattr(value, "dtype", None), "itemsize", 0) or 1))
+        return self._real.store(ptrs, value, mask)
+
+    def atomic_rmw(self, op: Any, ptrs: Any, val: Any, mask: Any, sem: Any) -> Any:
+        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(getattr(val, "dtype", None), "itemsize", 0) or 1))
+        return self._real.atomic_rmw(op, ptrs, val, mask, sem)
+
+    def atomic_cas(self, ptrs: Any, cmp: Any, val: Any, sem: Any) -> Any:
+        _audit(SEAL_ACCESS, ptrs, None, int(getattr(getattr(val, "dtype", None), "itemsize", 0) or 1))
+        return self._real.atomic_cas(ptrs, cmp, val, sem)
 
 
 def _sealed_call(fn: Any) -> Any:

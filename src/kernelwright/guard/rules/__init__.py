@@ -9,6 +9,7 @@ from kernelwright.guard.rules import (
     dynamic,
     escape,
     introspection,
+    kernel_body,
     native_source,
     output_cache,
     passthrough,
@@ -30,6 +31,7 @@ FAMILIES = [
     concurrency,
     phases,
     output_cache,
+    kernel_body,
 ]
 
 ALL_RULES: list[RuleInfo] = [r for family in FAMILIES for r in family.RULES]
