@@ -392,7 +392,9 @@ class CandidateSession:
         Every correctness call is sealed, so such a forward is already wrong on every case; this names
         why (red team: cheat_rt_numpy_hidden_work computes in NumPy, a Triton kernel copies the answer).
         A forward wrong both ways is a wrong answer, and one right both ways did its work in the open.
-        Each way runs twice (sealed, open, open, sealed), so an answer that alternates is not named.
+        Each way runs twice (sealed, open, open, sealed), so an answer that alternates is not named, and
+        both sealed answers must be wrong in the same way: a racy kernel wrong on two random calls
+        (cheat_random_race, 1 in 16 before this) is a wrong answer, not hidden work.
         """
         # The ablation's case (its own inputs, which a regular case of the same label does not share).
         target = self.ablation_expected
@@ -407,8 +409,25 @@ class CandidateSession:
                 m.ok for m in compare.compare_outputs(target.outputs, outputs, self.tol, "seal probe")
             )
 
+        import torch
+
+        def same(a: list, b: list) -> bool:
+            """Bit for bit, NaN where NaN: work on hidden bytes is wrong the same way every time."""
+            return len(a) == len(b) and all(
+                x.shape == y.shape
+                and x.dtype == y.dtype
+                and bool(torch.equal(x.isnan(), y.isnan()) if x.is_floating_point() else True)
+                and bool(
+                    torch.equal(x.nan_to_num(0.0), y.nan_to_num(0.0))
+                    if x.is_floating_point()
+                    else torch.equal(x, y)
+                )
+                for x, y in zip(a, b, strict=True)
+            )
+
+        sealed, sealed2 = got.get("sealed", []), got.get("sealed2", [])
         opened = right(got.get("open", [])) and right(got.get("open2", []))
-        if opened and not right(got.get("sealed", [])) and not right(got.get("sealed2", [])):
+        if opened and not right(sealed) and not right(sealed2) and same(sealed, sealed2):
             self.run.add(
                 "KW-P008",
                 Category.REFERENCE_PASSTHROUGH,
