@@ -4,10 +4,9 @@
 - mask = 1 - u/256 + s/256; y = x * mask.
 A fresh arange per op (an op marks all its args dirty). The Triton kernel only copies y to the output (no arithmetic).
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: `index_put_(accumulate=True)`, `scatter_(reduce=)` and the add/reduce indexing ops are the compute pseudo-op `indexed_arithmetic` (KW-P006), whatever the index.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=index_put_(accumulate=True) and scatter_(reduce='multiply') with fresh arange indices do arithmetic while the op policy counts them as data movement; fix: accumulate/reduce variants of indexing ops are compute whatever the index
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import torch
 import triton

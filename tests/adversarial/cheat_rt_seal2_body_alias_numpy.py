@@ -2,10 +2,9 @@
 kernel value (`x.to(...)`). `lib = np` makes NumPy local; `lib.maximum(v.handle.data, 0, out=...)`
 then passes the guard, and under the interpreter NumPy does the relu on the loaded values.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: the static guard names a module aliased in a kernel body and reads of `.handle`/`.data` (KW-S091, compile-error).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=`lib = np` in a kernel body makes NumPy a local, which KW-S091 takes for a kernel value's method; fix: resolve local aliases of module names and refuse .handle/.data chains in kernel bodies
+# kernelwright-expect: problem=level1/relu verdict=rejected category=compile-error threats=6,25 device=cpu layer=guard
 
 import numpy as np
 import torch

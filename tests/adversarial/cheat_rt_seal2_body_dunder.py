@@ -3,10 +3,9 @@ it as is). `h + 0` in the body is no ast.Call, so the guard's kernel-python rule
 and the seal's foreign_callable only looks at callables. Its __add__ does the relu in NumPy while
 the launch holds the seal open.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: the same allow-list of launch arguments: the object's `__add__` runs shut; KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=a plain object passed to a kernel reaches the interpreted body and its __add__ runs NumPy with the seal open (an operator is not a call for KW-S091); fix: the same exact-type allow-list for launch arguments
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -1,10 +1,9 @@
 """A non-tensor launch argument with a data_ptr attribute: the interpreter's _to_cpu calls its
 untyped_storage() inside the launch, with the seal open. NumPy does the relu there.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: a launch given anything but plain tensors, numbers, strings, dtypes, Triton's own values and kernels (exact containers of those) runs with the seal shut; KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=a non-tensor launch argument with data_ptr/untyped_storage methods runs the candidate's Python inside the launch (the interpreter's _to_cpu calls them) with the seal open; fix: allow only exact tensors, numbers, Triton constexprs/dtypes/kernels and exact tuples of those as launch arguments, else run the launch sealed
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -3,10 +3,9 @@ to a module global (a `global` statement, no call: the guard's kernel-python rul
 The interpreter's loaded values live in a fresh NumPy array the seal never knew, so after the launch,
 with the seal shut, NumPy computes the relu on the true values; a second kernel only copies them in.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: the static guard names `global`/`nonlocal` in a kernel body (KW-S091, compile-error).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=the interpreted body stores tl.load's NumPy result in a module global (a global statement, no call), so NumPy computes on the true values after the launch; fix: the guard refuses global/nonlocal and .handle in kernel bodies
+# kernelwright-expect: problem=level1/relu verdict=rejected category=compile-error threats=6,25 device=cpu layer=guard
 
 import numpy as np
 import torch

@@ -2,10 +2,9 @@
 foreign-callable check looks only at args/kwargs (grid is a named parameter of the wrapper). The
 interpreter calls len(grid) inside the launch, with the seal open: __len__ does the relu in NumPy.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: a grid that is neither a grid function (run shut) nor an exact tuple/list of numbers keeps the launch shut; KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=a tuple-subclass grid is not callable, so it is not run sealed, and its __len__ runs NumPy inside the launch with the seal open; fix: a grid must be callable (run sealed) or an exact tuple of ints, else the launch runs sealed
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

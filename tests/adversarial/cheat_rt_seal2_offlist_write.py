@@ -3,10 +3,9 @@ offset from x_ptr). check_access allows any memory the seal knows; only a launch
 marked data-derived, so the buffer stays 'clean'. Casts/views turn its sign bits into a bool mask and
 index_put_ (MOVE, clean mask) zeroes the negatives of a clone of x. The kernel does no arithmetic.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: what an interpreted kernel stores is data-derived memory wherever it lands, so the mask made from it is `data_indexing` (KW-P006).
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=a copy kernel writes x's bits into a buffer it was not given (an offset from x_ptr into known memory), which stays 'clean', so index_put_ with a mask made from it is not data_indexing; fix: mark the memory every interpreted store writes as data-derived, or bound each launch's accesses by its own arguments
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import torch
 import triton

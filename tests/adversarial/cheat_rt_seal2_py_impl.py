@@ -2,10 +2,9 @@
 table, not torch.library): _dispatch_dump does not list it, so the seal's python_kernel check misses
 it and the genuine aten op opens the seal while NumPy does the relu. A copy kernel passes ablation.
 
-Red team, second round against the seal (worker/seal.py), after the first round's fixes. Still open: see
-the xfail reason (what SHOULD happen is the header's verdict).
+Red team, second round against the seal (worker/seal.py), after the first round's fixes. Now: no opening around an op while the Python dispatcher is on or when it has a `py_impl` kernel beyond torch's own decompositions; KW-P008 from the seal probe.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime xfail-reason=OpOverload.py_impl(DispatchKey.CPU) with the Python dispatcher on gives aten::clone a Python body that _dispatch_dump does not list, so the seal opens around it; fix: run an op sealed when func.py_kernels has an entry or the Python dispatcher is enabled
+# kernelwright-expect: problem=level1/relu verdict=rejected category=reference-passthrough threats=6,25 device=cpu layer=runtime
 
 import numpy as np
 import torch

@@ -276,15 +276,15 @@ class _InterpreterMemory:
         return self._real.load(ptrs, mask, other, dtype)
 
     def store(self, ptrs: Any, value: Any, mask: Any) -> Any:
-        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(getattr(value, "dtype", None), "itemsize", 0) or 1))
+        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(getattr(value, "dtype", None), "itemsize", 0) or 1), True)
         return self._real.store(ptrs, value, mask)
 
     def atomic_rmw(self, op: Any, ptrs: Any, val: Any, mask: Any, sem: Any) -> Any:
-        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(getattr(val, "dtype", None), "itemsize", 0) or 1))
+        _audit(SEAL_ACCESS, ptrs, mask, int(getattr(getattr(val, "dtype", None), "itemsize", 0) or 1), True)
         return self._real.atomic_rmw(op, ptrs, val, mask, sem)
 
     def atomic_cas(self, ptrs: Any, cmp: Any, val: Any, sem: Any) -> Any:
-        _audit(SEAL_ACCESS, ptrs, None, int(getattr(getattr(val, "dtype", None), "itemsize", 0) or 1))
+        _audit(SEAL_ACCESS, ptrs, None, int(getattr(getattr(val, "dtype", None), "itemsize", 0) or 1), True)
         return self._real.atomic_cas(ptrs, cmp, val, sem)
 
 

@@ -111,6 +111,14 @@ def install(originals: list[Any], private_dir: str) -> Callable[[], list[str]]:
         private=os.path.realpath(private_dir) + os.sep,
         indexing=strict.INDEXING,
         triton_types=_triton_value_types(),
+        stdlib_bases=(__import__("typing").Generic, __import__("abc").ABC),
+        scalars=(int, float, bool, str, type(None), torch.dtype, torch.device, *_numpy_scalars()),
+        torch_dir=os.path.dirname(str(torch.__file__)) + os.sep,
+        torch_py_keys=frozenset(
+            {"DispatchKey.Meta", "DispatchKey.Autograd", "DispatchKey.CompositeImplicitAutograd"}
+        ),
+        tls_included=torch._C._dispatch_tls_is_dispatch_key_included,
+        python_dispatcher_key=torch._C.DispatchKey.PythonDispatcher,
         triton_dir=os.path.dirname(str(__import__("triton").__file__)) + os.sep,
         dump=torch._C._dispatch_dump,
     )
@@ -120,12 +128,25 @@ def install(originals: list[Any], private_dir: str) -> Callable[[], list[str]]:
     return report
 
 
+def _numpy_scalars() -> tuple[type, ...]:
+    import numpy as np
+
+    return tuple(np.sctypeDict[k] for k in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                                            "uint64", "float16", "float32", "float64", "bool"))  # fmt: skip
+
+
 def _triton_value_types() -> tuple[type, ...]:
     """Callable things a launch may legitimately be given: kernels and Triton's constexpr values."""
     import triton.language as tl
     from triton.runtime.jit import JITCallable, KernelInterface
 
     types: list[type] = [JITCallable, KernelInterface, tl.constexpr, tl.dtype]
+    try:
+        from triton.tools.tensor_descriptor import TensorDescriptor
+
+        types.append(TensorDescriptor)
+    except ImportError:  # pragma: no cover - a Triton without host-side descriptors
+        pass
     try:
         from triton.runtime.interpreter import InterpretedFunction
 
@@ -156,6 +177,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     get_ident = threading.get_ident
     metadata = _METADATA_OPS
     tensor_type, op_type, plain = code.tensor, code.op_type, code.plain
+    tls_included, python_dispatcher_key = code.tls_included, code.python_dispatcher_key
     storage_fn, device_fn = code.storage_fn, code.device_fn
     private = code.private
     # Sealed memory as disjoint intervals: [start, end, storages kept alive, shadow or None]. A storage
@@ -164,7 +186,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     s = SimpleNamespace(depth=0, opened=0, suspended=0, blocked=False, gc_was=False, entries=[])
     # Memory derived from the data: the inputs, every launch's tensors, what ops on such memory return.
     # An indexing op whose index or mask lies there is a lookup table doing work (strict.DATA_INDEXING).
-    d = SimpleNamespace(dirty=[], pending=[], found=[])
+    d = SimpleNamespace(dirty=set(), pending=[], found=[])
     indexing = code.indexing
     dump = code.dump
 
@@ -236,7 +258,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         for t in values:
             iv = interval(t)
             if iv is not None:
-                d.dirty.append(iv)
+                d.dirty.add(iv)
 
     def index_args(value: Any, out: list, depth: int = 0) -> None:
         """Integer and bool tensors (indices, masks) in exact lists and tuples."""
@@ -284,9 +306,11 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                 frame = frame.f_back
         return False
 
-    def check_access(ptrs: Any, mask: Any, size: int) -> None:
+    def check_access(ptrs: Any, mask: Any, size: int, store: bool = False) -> None:
         """Every address an interpreted kernel touches lies in memory the seal knows (the inputs, the
-        launch's tensors, what ops returned): a kernel may not reach a buffer nobody sealed."""
+        launch's tensors, what ops returned): a kernel may not reach a buffer nobody sealed. What a
+        kernel writes is data-derived, wherever it lands (red team: cheat_rt_seal2_offlist_write wrote
+        x's bits into a buffer it was not given, then indexed by a mask made from it)."""
         p = np.asarray(ptrs, dtype=np.uint64)
         if mask is not None:
             m = np.broadcast_to(np.asarray(mask, dtype=bool), p.shape)
@@ -303,6 +327,9 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             if len(spans)
             else np.zeros(p.shape, bool)
         )
+        if store and len(spans):
+            for k in np.unique(i[ok]).tolist():
+                d.dirty.add(spans[k])
         if not bool(ok.all()):
             bad = int(p[~ok][0])
             raise PermissionError(
@@ -332,17 +359,50 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                     return True
         return False
 
-    def foreign_callable(value: Any, depth: int = 0) -> bool:
+    def triton_own(t: type) -> bool:
+        """A class of Triton's own: every class of its MRO below `object` defines its methods in Triton
+        (a candidate's subclass of `tl.constexpr` could define `__add__` for the kernel body to run)."""
+        for klass in t.__mro__[:-1]:
+            if klass in code.stdlib_bases:
+                continue
+            for value in vars(klass).values():
+                f = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+                c = getattr(f, "__code__", None)
+                if c is not None and c is not code.launch and not c.co_filename.startswith(code.triton_dir):
+                    return False  # (the launch ledger's wrapper stands in for Triton's own `run`)
+        return True
+
+    def foreign(value: Any, depth: int = 0) -> bool:
+        """Anything a launch is given that is not a plain tensor, number, string, dtype, Triton value or
+        kernel, or an exact container of those: the interpreter would run its Python (its
+        `untyped_storage`, `__add__`, `__len__`) inside the launch (red team: cheat_rt_seal2_*)."""
         t = type(value)
         if t is list or t is tuple:
-            return depth < 4 and any(foreign_callable(v, depth + 1) for v in value)
+            return depth >= 4 or any(foreign(v, depth + 1) for v in value)
         if t is dict:
-            return depth < 4 and any(foreign_callable(v, depth + 1) for v in dict.values(value))
-        if issubclass(t, tensor_type) or not callable(value) or issubclass(t, code.triton_types):
+            return depth >= 4 or any(foreign(v, depth + 1) for v in dict.values(value))
+        if t in plain or t in code.scalars:
             return False
         if t is FunctionType:
-            return not value.__code__.co_filename.startswith(code.triton_dir)
-        return True
+            c = value.__code__
+            return not (c is code.sealed_call or c.co_filename.startswith(code.triton_dir))
+        return not (issubclass(t, code.triton_types) and triton_own(t))
+
+    def python_dispatch(func: Any) -> bool:
+        """The op could run Python of the candidate's: the Python dispatcher is on, or a `py_impl`
+        kernel beyond torch's own decompositions (Meta, Autograd, CompositeImplicitAutograd, all in
+        torch's files) is registered (red team: cheat_rt_seal2_py_impl)."""
+        if tls_included(python_dispatcher_key):
+            return True
+        for key, kernel in list(func.py_kernels.items()):
+            c = getattr(kernel, "__code__", None)
+            if (
+                str(key) not in code.torch_py_keys
+                or c is None
+                or not c.co_filename.startswith(code.torch_dir)
+            ):
+                return True
+        return False
 
     def genuine_opener(frame: Any) -> bool:
         """The ledger's wrapper around Triton's own `run`, or the op trace's mode around an aten op
@@ -353,15 +413,18 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             original = local.get("original")
             if frame.f_globals is not code.launch_globals or not any(original is o for o in code.originals):
                 return False
-            # A plain Python callable handed to a kernel (a constexpr "function") would run inside the
-            # launch with the seal open; on a GPU it would not compile. Such a launch runs sealed.
-            return not foreign_callable(local.get("args")) and not foreign_callable(local.get("kwargs"))
+            # A plain Python callable or object handed to a kernel would run inside the launch with the
+            # seal open; on a GPU it would not compile. Such a launch runs sealed; so does one whose grid
+            # is neither an exact tuple/list of numbers nor a grid function (run shut: _sealed_call).
+            return not (
+                foreign(local.get("args")) or foreign(local.get("kwargs")) or foreign(local.get("grid"))
+            )
         if frame.f_code is not code.dispatch or frame.f_globals is not code.strict_globals:
             return False
         func = local.get("func")
         if type(func) is not op_type or func.namespace != "aten" or func.overloadpacket.__name__ in metadata:
             return False
-        if python_kernel(func.name()):
+        if python_kernel(func.name()) or python_dispatch(func):
             return False
         found: list = []
         tensors(local.get("args"), found)
@@ -398,7 +461,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                 s.entries = []
                 s.opened = s.suspended = 0
                 s.blocked = False
-                d.dirty, d.pending = [], []
+                d.dirty, d.pending = set(), []
             return
         if s.depth == 0:
             return

@@ -91,6 +91,26 @@ INDEXING = frozenset(
 )  # fmt: skip
 
 
+# Indexing ops that add, multiply or reduce into their target do arithmetic, whatever the index: a
+# relu from sign bits, `index_put_(accumulate=True)` and `scatter_(reduce="multiply")` (red team:
+# cheat_rt_seal2_accumulate_arith). A pseudo-op, COMPUTE like every unknown name.
+INDEXED_ARITHMETIC = "indexed_arithmetic"
+_ALWAYS_ARITHMETIC = frozenset(
+    {"index_add", "index_add_", "scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduce_",
+     "index_reduce", "index_reduce_"}
+)  # fmt: skip
+
+
+def _accumulates(name: str, func: Any, args: Any, kwargs: dict) -> bool:
+    if name in ("index_put", "index_put_"):
+        return bool(kwargs.get("accumulate", args[3] if len(args) > 3 else False))
+    if name in ("scatter", "scatter_"):
+        return "reduce" in kwargs or "reduce" in str(getattr(func, "_overloadname", ""))
+    if name == "_index_put_impl_":
+        return bool(kwargs.get("accumulate", args[3] if len(args) > 3 else False))
+    return name in _ALWAYS_ARITHMETIC
+
+
 class _OpLog(TorchDispatchMode):
     def __init__(self, trace: OpTrace) -> None:
         super().__init__()
@@ -106,6 +126,8 @@ class _OpLog(TorchDispatchMode):
             self.items += 1
             if self.items > ITEM_CALLS:
                 self.trace.add(ITEM_LOOP)
+        if _accumulates(name, func, args, kwargs):
+            self.trace.add(INDEXED_ARITHMETIC)
         if getattr(func, "namespace", "aten") == "aten":
             self.trace.add(name)
             if name.rstrip("_") in _SCALED and (

@@ -35,6 +35,11 @@ _WHY = (
 )
 
 
+# A value's host-side innards under the interpreter (`x.handle.data` is a NumPy array); no Triton
+# kernel reads them.
+_INTERPRETER_ATTRS = frozenset({"handle", "data", "__dict__", "__class__"})
+
+
 def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     a = fn.args
     return {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)} | {
@@ -94,10 +99,21 @@ def check_kernel_python(ctx: Context) -> None:
             local = _params(fn) | _locals(fn)
             # The body only: decorators (autotune configs, heuristics lambdas) run on the host.
             for node in (n for stmt in fn.body for n in ast.walk(stmt)):
+                why = None
                 if isinstance(node, ast.Call):
                     why = _why_not(ctx, node, jit, local)
-                    if why:
-                        ctx.report(KERNEL_PYTHON, node, f"kernel {name} {why}: {_WHY}")
+                elif isinstance(node, ast.Global | ast.Nonlocal):
+                    why = (
+                        f"declares {', '.join(node.names)} {type(node).__name__.lower()}"  # leaks values out
+                    )
+                elif isinstance(node, ast.Attribute) and node.attr in _INTERPRETER_ATTRS:
+                    why = f"reads .{node.attr}"  # the interpreter's arrays behind a value
+                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name | ast.Attribute):
+                    qual = ctx.resolve(node.value)
+                    if qual is not None and not (qual == "triton" or qual.startswith("triton.")):
+                        why = f"aliases {qual}"  # `lib = np` would pass its calls off as a value's methods
+                if why:
+                    ctx.report(KERNEL_PYTHON, node, f"kernel {name} {why}: {_WHY}")
 
 
 RULES = [KERNEL_PYTHON]
