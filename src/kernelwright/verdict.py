@@ -117,6 +117,12 @@ class Timing(BaseModel):
     # 13): the gate's device time and the worker's own host time per timed call, medians
     gate_ms: float | None = None
     call_host_ms: float | None = None
+    # the rest of the loop, per timed call (medians, the workers' own clocks): making the fresh inputs,
+    # and waiting for the parent's choice of positions to send back (candidate; reference's eager calls)
+    call_prep_ms: float | None = None
+    reply_wait_ms: float | None = None
+    ref_prep_ms: float | None = None
+    ref_reply_wait_ms: float | None = None
     # `--repeat N` (judge/repeat.py): N whole judgements in fresh worker processes; the figures above
     # are the run whose candidate time is the median, these are every run's (kernel times)
     repeats: int = 1

@@ -128,6 +128,8 @@ class Series:
     enqueue_ms: list[float] = field(default_factory=list)
     gate_ms: list[float] = field(default_factory=list)
     covered: list[bool] = field(default_factory=list)
+    prep_ms: list[float] = field(default_factory=list)  # the worker's time making the call's inputs
+    wait_ms: dict[int, float] = field(default_factory=dict)  # per call index: waited for the positions
     index: list[int] = field(default_factory=list)  # the timed call index j
     round: list[int] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)
@@ -140,6 +142,7 @@ class Series:
         self.enqueue_ms.append(msg.enqueue_ms)
         self.gate_ms.append(msg.gate_ms)
         self.covered.append(msg.covered)
+        self.prep_ms.append(msg.prep_ms)
         self.index.append(msg.index)
         self.round.append(rnd)
         self.methods.add(msg.method)
@@ -335,6 +338,7 @@ class TimingEvidence:
         values = load_tensors(payload)
         j = msg.index
         s = self.series.setdefault(who, Series())
+        s.wait_ms[j] = msg.wait_ms
         if who == "eager" and j not in self.expected:
             self.expected[j] = values
             return
@@ -675,7 +679,16 @@ def assemble_timing(ev: TimingEvidence, run: RunRecord) -> Timing | None:
         ref_loop_ms=_finite(wall["ref_loop"]),
         gate_ms=round(_median(cand.gate_ms[warm:]), 4),
         call_host_ms=round(_median(cand.host_ms[warm:]), 4),
+        call_prep_ms=_after_warmup(cand.prep_ms, warm),
+        reply_wait_ms=_after_warmup([w for j, w in sorted(cand.wait_ms.items())], warm),
+        ref_prep_ms=_after_warmup(eager.prep_ms, warm),
+        ref_reply_wait_ms=_after_warmup([w for j, w in sorted(eager.wait_ms.items())], warm),
     )
+
+
+def _after_warmup(xs: list[float], warm: int) -> float | None:
+    """Median of a per-call series past the warm-up calls (None when it has none)."""
+    return round(_median(xs[warm:]), 4) if xs[warm:] else None
 
 
 def _finite(x: float) -> float | None:

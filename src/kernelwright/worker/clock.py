@@ -56,6 +56,7 @@ GATE_START_MS = 1.0  # the first call: nothing measured yet (the first call also
 GATE_WINDOW = 8
 
 _GATE_KERNEL: Any = None
+_PERF = time.perf_counter  # captured at import, before any candidate code (diagnostics only)
 
 
 def _gate_kernel() -> Any:
@@ -93,6 +94,7 @@ class CallTiming:
     enqueue_ms: float  # host time from the start event's record to the end event's: the forward's enqueue
     gate_ms: float  # device time of the gate (spin and L2 flush) ahead of the start event
     covered: bool  # the GPU had not reached the start event when the end event was queued
+    prep_ms: float = 0.0  # host time making the call's fresh inputs (set by the worker's loop)
 
 
 @dataclass
@@ -306,21 +308,23 @@ class Clock:
         snapshot: Callable[[Any], Any] | None = None,
         joins: Callable[[], list[Any]] | None = None,
         fixed_gate_ms: float | None = None,
+        prep_ms: float = 0.0,
     ) -> tuple[Any, Any, CallTiming]:
         """(result, snapshot(result), timing) of one timed call by `self.method` (module docstring).
 
         `snapshot` runs on the judge's stream right after the end event; `joins` returns the streams
         the forward launched work on (the launch ledger's), each joined into the judge's stream by an
-        event before the end event. `fixed_gate_ms` pins the gate's length (benchmarks only).
+        event before the end event. `fixed_gate_ms` pins the gate's length (benchmarks only); `prep_ms` (the
+        worker's time making the call's inputs) is passed through to the report.
         """
         if not self.cuda:
             t0 = self.perf()
             out = fn()
             ms = (self.perf() - t0) * 1e3
-            return out, snapshot(out) if snapshot else None, CallTiming(ms, ms, ms, 0.0, True)
+            return out, snapshot(out) if snapshot else None, CallTiming(ms, ms, ms, 0.0, True, prep_ms)
         if self.method != "gate":
             out, ms, host_ms, snap = self.time_call(fn, snapshot)
-            return out, snap, CallTiming(ms, host_ms, host_ms, 0.0, False)
+            return out, snap, CallTiming(ms, host_ms, host_ms, 0.0, False, prep_ms)
         ev0, start, end = (self._event_cls(enable_timing=True) for _ in range(3))
         gate_ms = self.gate_ms if fixed_gate_ms is None else fixed_gate_ms
         self._sync()  # the previous call, the input generation: all finished
@@ -348,7 +352,7 @@ class Clock:
         if fixed_gate_ms is None:
             self._adapt_gate(enqueue, covered)
         ms, gate_dev = float(self._elapsed(start, end)), float(self._elapsed(ev0, start))
-        return out, snap, CallTiming(ms, host_ms, enqueue, gate_dev, covered)
+        return out, snap, CallTiming(ms, host_ms, enqueue, gate_dev, covered, prep_ms)
 
     def _adapt_gate(self, enqueue_ms: float, covered: bool) -> None:
         self._enqueue = [*self._enqueue[-(GATE_WINDOW - 1) :], enqueue_ms]
@@ -416,8 +420,11 @@ def report_timed_call(
             gate_ms=timing.gate_ms,
             covered=timing.covered,
             method=method,
+            prep_ms=timing.prep_ms,
         ),
     )
+    t0 = _PERF()
     pick = Positions.from_wire(recv()[0])
-    post(send, Values(index=index), dump_tensors(checked_values(snap, list(pick.positions))))
+    wait_ms = (_PERF() - t0) * 1e3
+    post(send, Values(index=index, wait_ms=wait_ms), dump_tensors(checked_values(snap, list(pick.positions))))
     return pick.more

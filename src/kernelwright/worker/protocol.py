@@ -486,12 +486,14 @@ class Timed(Message):
     covered: bool = True  # the gate covered the enqueue (no host gap inside the events)
     # how the call was timed (worker/clock.py): gate, gate+sync (native code), sync (no gate), host (CPU)
     method: TimedMethod = "gate"
+    prep_ms: float = 0.0  # host time making this call's fresh inputs, before the call
 
 
 @dataclass(frozen=True)
 class Values(Message):
     KIND: ClassVar[Kind] = Kind.VALUES
     index: int
+    wait_ms: float = 0.0  # host time the worker waited for the parent's Positions after its Timed
 
 
 # -- candidate worker -> parent ------------------------------------------------------------------------
