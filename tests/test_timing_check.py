@@ -263,6 +263,7 @@ def drive(
         ev.on_values(Values(index=j), dump_tensors([torch.full((4,), value)]), "candidate", run)
         if not cand.replies[-1].more:
             break
+    ev.check_values(run)  # as the session does when the candidate's loop ends
     return cand, run, log
 
 
@@ -328,7 +329,8 @@ def test_noisy_samples_run_to_the_call_cap(monkeypatch: pytest.MonkeyPatch) -> N
         ev.on_values(Values(index=j), dump_tensors([torch.full((4,), float(j))]), "candidate", run)
         if not cand.replies[-1].more:
             break
-    assert len(ev.series["candidate"].rows(2)) == 40 and ref.done
+    ev.check_values(run)
+    assert len(ev.series["candidate"].rows(2)) == 40 and ref.done and not run.reasons
 
 
 def test_timed_calls_out_of_order_are_a_protocol_violation() -> None:
@@ -446,3 +448,32 @@ def test_judge_kernel_time_agrees_with_do_bench(tmp_path: Path) -> None:
     ms = triton.testing.do_bench(lambda: model(*x), return_mode="median")
     assert 0.9 < v.timing.candidate_ms / ms < 1.1
     assert v.timing.host_overhead_ms > 0 and v.timing.total_ms > v.timing.candidate_ms
+
+
+def test_timed_values_are_compared_in_one_batch_and_the_wrong_call_is_named() -> None:
+    exp = {j: [torch.full((4,), float(j))] for j in range(6)}
+    right = [(j, [torch.full((4,), float(j))]) for j in range(6)]
+    assert tm.first_wrong_call(right, exp, None) is None
+    wrong = [*right[:3], (3, [torch.tensor([3.0, 3.0, -7.0, 3.0])]), *right[4:]]
+    msg = tm.first_wrong_call(wrong, exp, None)
+    assert msg is not None and msg.startswith("timed call 3: 1 of 4 elements differ")
+    # values that cannot be joined (another dtype, a non-tensor) are compared call by call
+    odd = [*right[:5], (5, [torch.full((4,), 5.0, dtype=torch.float64)])]
+    assert "timed call 5: dtype torch.float64" in (tm.first_wrong_call(odd, exp, None) or "")
+    junk = [*right[:2], (2, ["not a tensor"]), *right[3:]]
+    assert "timed call 2: got str" in (tm.first_wrong_call(junk, exp, None) or "")
+
+
+def test_values_wait_for_their_expected_values_and_compiled_disagreement_is_a_soft_warning() -> None:
+    ev = TimingEvidence(meta=meta(), plan=TimingPlan(warmup=0, calls=2, seed_base=0, positions=4, full=8, rng=1))
+    run = RunRecord()
+    ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "candidate", run)
+    ev.check_values(run)  # eager's values for call 0 are not in yet: kept, not counted
+    assert "candidate" not in ev.series or ev.series["candidate"].checked == 0
+    ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "eager", None)
+    ev.on_values(Values(index=0), dump_tensors([torch.zeros(4)]), "compiled", None)
+    ev.check_values(run)
+    assert ev.series["candidate"].checked == 1 and ev.series["compiled"].checked == 1
+    assert [(r.code, r.severity) for r in run.reasons] == [("KW-W002", "soft")]
+    ev.check_values(run)  # checked values are not compared twice
+    assert ev.series["candidate"].checked == 1 and len(run.reasons) == 1

@@ -53,10 +53,12 @@ if TYPE_CHECKING:  # torch: imported by _judge_in once the workers are starting 
 M = TypeVar("M", bound=Message)
 
 
-def _trace(what: str, started: float) -> None:
-    """KERNELWRIGHT_TRACE=1 prints where a judgement spends its time (stderr)."""
+def _trace(what: str, started: float, at: float | None = None) -> None:
+    """KERNELWRIGHT_TRACE=1 prints where a judgement spends its time (stderr): `what` happened `at`
+    (CLOCK_MONOTONIC, default now), in seconds since `started`."""
     if trace_enabled():
-        sys.stderr.write(f"[kernelwright {time.monotonic() - started:7.2f} s] {what}\n")
+        now = time.monotonic() if at is None else at
+        sys.stderr.write(f"[kernelwright {now - started:7.2f} s] {what}\n")
 
 
 def read_candidate(path: str | Path) -> tuple[Path, str]:
@@ -230,6 +232,8 @@ def _judge_in(
             ref.worker, Meta, min(left(), config.compile_timeout + config.call_timeout), spec
         )
         run.phases.mark("reference_start")
+        for stage, at in meta.startup.items():  # the reference worker's own stages (same monotonic clock)
+            _trace(f"  reference worker: {stage}", started, at)
         _trace("reference ready" + (" (warm)" if ref.warm else ""), started)
         cases = _plan_cases(meta, config, cuda, run)
         if not cases:
@@ -286,6 +290,7 @@ def _judge_in(
                        ablation_expected)  # fmt: skip
         if evidence is not None:
             evidence.close_reference()  # a candidate that stopped mid-timing leaves it waiting
+            evidence.check_values(run)  # every timed call's values against eager's (judge/timing.py)
         if pool.references:
             # A candidate rejected before timing: a pool keeps this reference, so it waits for the
             # build (kept for the problem's next candidate) and the worker stays in step. Without a

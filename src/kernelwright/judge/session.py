@@ -252,6 +252,7 @@ class CandidateSession:
             return True
         self._finish()
         if self.evidence is not None:
+            self.evidence.check_values(self.run)  # the timed calls' values, in one batch (judge/timing.py)
             self.phases.mark("timing")
         return True
 

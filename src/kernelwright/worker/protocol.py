@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import (
     Annotated,
@@ -635,6 +635,8 @@ class Meta(Message):
     fuzz_seeds: tuple[int, ...] = ()  # the fuzz seeds the reference accepts (all of them: "problem")
     size_globals: tuple[str, ...] = ()  # the globals derived cases change
     bench_run: bool = True  # the benchmark-size inputs were made and run (not only sized)
+    # stage -> CLOCK_MONOTONIC seconds when it ended, of the worker's start (for KERNELWRIGHT_TRACE)
+    startup: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ candidate gets), `device_name`, `ceilings`, `quit`. Its replies are the `FROM_RE
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 
 def main(argv: list[str]) -> int:
+    marks = [("python up", time.monotonic())]  # the start's stages, sent with Meta (KERNELWRIGHT_TRACE)
     from kernelwright.sandbox.channel import Channel, dump_tensors
     from kernelwright.worker import protocol as p
 
@@ -30,9 +32,13 @@ def main(argv: list[str]) -> int:
     # Before the job: the imports overlap whatever the judge does meanwhile. The op log of `meta`
     # (worker/strict.py) and the compile baseline import torch._dynamo: ~3 s on a 2-core CPU.
     import torch
+
+    marks.append(("torch imported", time.monotonic()))
     import torch._dynamo  # noqa: F401
 
+    marks.append(("torch._dynamo imported", time.monotonic()))
     job = p.ReferenceJob.from_wire(ctl.recv()[0])
+    marks.append(("job received", time.monotonic()))
 
     def send(message: p.Message, payload: bytes | bytearray = b"") -> None:
         p.post(res.send, message, payload)
@@ -43,9 +49,11 @@ def main(argv: list[str]) -> int:
     cuda = job.device == "cuda"
     device = torch.device(job.device)
     clock = Clock.capture(cuda)
+    marks.append(("clock and gate ready", time.monotonic()))
     try:
         problem = common.load_module(job.problem_path, "kw_problem")
         model = common.build_model(problem, problem.Model, device)
+        marks.append(("problem built", time.monotonic()))
     except BaseException as exc:  # noqa: BLE001 - a broken problem is bad input, reported to the parent
         send(
             p.ProblemRaised(
@@ -67,7 +75,9 @@ def main(argv: list[str]) -> int:
             if isinstance(cmd, p.QuitCmd):
                 return 0
             if isinstance(cmd, p.MetaCmd):
-                send(meta_of(problem, model, cmd, device, call))
+                meta = meta_of(problem, model, cmd, device, call)
+                send(dataclasses.replace(meta, startup={**dict(marks), "meta computed": time.monotonic()}))
+                marks = []  # a warm worker's next Meta reports no start
             elif isinstance(cmd, p.ExpectedCmd):
                 for case in cmd.cases:
                     inputs = common.make_inputs(problem, case, device)
