@@ -112,7 +112,7 @@ def cli_verify(problem: Path, candidate: Path, home: str) -> dict[str, Any]:
         "category": v.get("category"),
         "seconds": v["seconds"],
         "phases": v.get("phases", {}),
-        "kernel_ms": (v.get("timing") or {}).get("kernel_ms"),
+        "kernel_ms": (v.get("timing") or {}).get("candidate_ms"),
         "speedup_vs_eager": (v.get("timing") or {}).get("speedup_vs_eager"),
     }
 

@@ -91,3 +91,85 @@ def test_sealed_bytes_read_as_nan_outside_kernels_and_ops_and_are_restored() -> 
     assert got["out"] == "True"
     assert got["inputs_restored"] == "True"
     assert got["after"] == "4.0"
+
+
+# The candidate's module, written into its own private directory (what the worker treats as the
+# candidate's files); run from a driver outside it.
+_CANDIDATE = """
+    import numpy as np
+    import torch, triton, triton.language as tl
+
+    SCALE = 2.0
+
+    @triton.jit
+    def twice(v):
+        return v * SCALE
+
+    @triton.jit
+    def double(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs = tl.arange(0, BLOCK)
+        tl.store(y_ptr + offs, twice(tl.load(x_ptr + offs, mask=offs < n)), mask=offs < n)
+
+    seen = {}
+
+    def peek(x, y):
+        def untyped_storage():  # called by the interpreter inside the launch, with the seal open
+            seen["peek"] = float(x.numpy()[3])
+            return torch.Tensor.untyped_storage(y)
+        return untyped_storage
+
+    def honest(x):
+        y = torch.empty_like(x)
+        double[(1,)](x, y, 8, BLOCK=8)
+        return y
+
+    def peeking(x):
+        y = torch.empty_like(x)
+        y.untyped_storage = peek(x, y)
+        double[(1,)](x, y, 8, BLOCK=8)
+        return y
+"""
+
+_DRIVER = """
+    import importlib, math, sys
+    import torch
+    from kernelwright.worker import seal, strict
+    from kernelwright.worker.launches import LaunchLedger
+
+    ledger = LaunchLedger()
+    ledger.install_triton()
+    report = seal.install(ledger._s.originals, sys.argv[1])
+    sys.path.insert(0, sys.argv[1])
+    cand = importlib.import_module("cand")
+    x = torch.arange(1.0, 9.0)
+    out = strict.traced(strict.OpTrace(), lambda: cand.honest(x), [x])
+    print("honest_out=" + str(out.tolist() == [2.0 * v for v in range(1, 9)]))
+    print("honest_report=" + ",".join(report()))
+    out = strict.traced(strict.OpTrace(), lambda: cand.peeking(x), [x])
+    print("peek=" + str(cand.seen.get("peek")))
+    print("peeking_out_right=" + str(out.tolist() == [2.0 * v for v in range(1, 9)]))
+    print("peeking_report=" + ",".join(report()))
+"""
+
+
+def test_the_candidates_python_in_an_open_launch_shuts_the_seal(tmp_path: Path) -> None:
+    """The window watcher: a kernel body compiled by Triton and a jit helper run with the seal open; a
+    method the interpreter calls on a launch argument (an instance attribute of the candidate's) sees
+    NaN, the rest of the launch computes on NaN (its answer is wrong), and the report names it
+    (cheat_rt_seal3_* end to end)."""
+    private = tmp_path / "cand"
+    private.mkdir()
+    (private / "cand.py").write_text(textwrap.dedent(_CANDIDATE))
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_DRIVER), str(private)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "TRITON_INTERPRET": "1"},
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
+    assert got["honest_out"] == "True" and got["honest_report"] == ""
+    assert got["peek"] == "nan"  # the seal shut as soon as the candidate's function was called
+    assert got["peeking_out_right"] == "False"  # the rest of the launch computed on NaN
+    assert got["peeking_report"] == "python_in_kernel_window"

@@ -71,6 +71,13 @@ class Facts:
                     self.jit_kernels.add(node.name)
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 callee = ctx.resolve(node.value.func)
+                if self._is_jit_decorator(node.value.func) or self._is_jit_decorator(node.value):
+                    # `kernel = triton.jit(body)` (or `triton.jit(...)(body)`): `body` is a kernel too,
+                    # and KW-S091 reads it (red team, third round: cheat_rt_seal3_jit_call_helper)
+                    for arg in node.value.args[:1]:
+                        if isinstance(arg, ast.Name):
+                            self.jit_kernels.add(arg.id)
+                    self.jit_kernels.update(t.id for t in node.targets if isinstance(t, ast.Name))
                 if self.is_load_inline(node.value):
                     self.ext_targets.update(ast.unparse(t) for t in node.targets)
                 elif _is_module_ctor(callee) or _is_model_ctor(node.value):

@@ -63,7 +63,19 @@ def make_inputs(problem: ModuleType, case: Case, device: torch.device) -> list:
         # the GPU takes milliseconds, on the CPU seconds, and every timed call needs fresh ones.
         with torch.device(device):
             raw = problem.get_inputs()
-    return list(to_device(list(raw), device))
+    inputs = list(to_device(list(raw), device))
+    # The generators go on from a seed derived one-way from the case's: forward cannot read the inputs'
+    # seed back (`torch.initial_seed()`) and regenerate them in NumPy without touching them (red team,
+    # third round: cheat_rt_seal3_rng_seed_regen), and both workers still agree on a forward that draws
+    # random numbers itself.
+    seed_everything(forward_seed(case.rng_seed))
+    return inputs
+
+
+def forward_seed(rng_seed: int) -> int:
+    """The generators' seed while forward runs: a one-way function of the case's input seed."""
+    digest = hashlib.sha256(b"kernelwright forward seed\0" + rng_seed.to_bytes(16, "little", signed=True))
+    return int.from_bytes(digest.digest()[:8], "little") >> 1
 
 
 def refill_(old: list, new: list) -> list:

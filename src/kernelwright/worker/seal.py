@@ -45,7 +45,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from types import FunctionType, SimpleNamespace
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType, SimpleNamespace
 from typing import Any
 
 _audit = sys.audit
@@ -58,7 +58,16 @@ CLOSE = "kernelwright.seal_close"  # (): it ended; seal what it was given and wh
 SUSPEND = "kernelwright.seal_suspend"  # (): a launch calls the candidate's grid function or hooks
 RESUME = "kernelwright.seal_resume"  # (): they returned
 ACCESS = "kernelwright.seal_access"  # (addresses, mask, item size): an interpreted kernel's load/store
-_EVENTS = frozenset({BEGIN, END, OPEN, CLOSE, SUSPEND, RESUME, ACCESS})
+QUIET = "kernelwright.seal_quiet"  # (body,): a vetted kernel body starts; the window watcher may rest
+WATCH = "kernelwright.seal_watch"  # (): that body returned
+_EVENTS = frozenset({BEGIN, END, OPEN, CLOSE, SUSPEND, RESUME, ACCESS, QUIET, WATCH})
+# Audit events the window watcher (`_make_hook`) also reads: code the candidate makes at run time, and
+# anything that would replace the watcher while a window is open.
+_CODE_EVENTS = frozenset({"exec", "function.__new__"})
+_PROFILE_EVENTS = frozenset({"sys.setprofile", "sys.settrace"})
+# What the worker adds to the op trace when the seal saw hidden work (worker/candidate.py): indexing by
+# data-derived indices (strict.DATA_INDEXING), and the candidate's Python running inside a window.
+PYTHON_IN_WINDOW = "python_in_kernel_window"
 POISON = 0xFF  # every byte: NaN in float16/bfloat16/float32/float64, -1 in signed integers
 
 # Ops that move no bytes: no need to open the seal around them (a forward runs many).
@@ -110,6 +119,7 @@ def install(originals: list[Any], private_dir: str) -> Callable[[], list[str]]:
         np=__import__("numpy"),
         private=os.path.realpath(private_dir) + os.sep,
         indexing=strict.INDEXING,
+        data_indexing=strict.DATA_INDEXING,
         triton_types=_triton_value_types(),
         stdlib_bases=(__import__("typing").Generic, __import__("abc").ABC),
         scalars=(int, float, bool, str, type(None), torch.dtype, torch.device, *_numpy_scalars()),
@@ -121,11 +131,82 @@ def install(originals: list[Any], private_dir: str) -> Callable[[], list[str]]:
         python_dispatcher_key=torch._C.DispatchKey.PythonDispatcher,
         triton_dir=os.path.dirname(str(__import__("triton").__file__)) + os.sep,
         dump=torch._C._dispatch_dump,
+        rewriter=_rewriter_code(),
+        setprofile=sys.setprofile,
+        linecache=__import__("linecache"),
+        quiet=launches._QuietBody.__call__.__code__,
+        sources=_sources(private_dir),
+        kernel_types=_kernel_types(),
+        trusted_dirs=_trusted_dirs(),
+        builtin_modules=frozenset(sys.builtin_module_names),
     )
     hook, report = _private(_make_hook)(code)
     sys.addaudithook(hook)
     _installed.append(True)
     return report
+
+
+def _rewriter_code() -> tuple[Any, Any] | None:
+    """(code, globals) of the Triton interpreter's `FunctionRewriter._compile_and_exec`: the one place
+    a kernel body's Python is compiled from the kernel's source (worker/seal.py, the window watcher)."""
+    try:
+        from triton.runtime import interpreter
+    except ImportError:  # pragma: no cover - very old Triton
+        return None
+    fn = getattr(getattr(interpreter, "FunctionRewriter", None), "_compile_and_exec", None)
+    return (fn.__code__, vars(interpreter)) if fn is not None else None
+
+
+def _sources(private_dir: str) -> dict[str, str]:
+    """The candidate's Python files as they are before it is imported (the window watcher compares what
+    Triton's rewriter read with them; the audit policy keeps the candidate's frames from reading files,
+    so they are read now)."""
+    out: dict[str, str] = {}
+    for root, _, files in os.walk(private_dir):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        text = fh.read()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                out[path] = out[os.path.realpath(path)] = text
+    return out
+
+
+def _kernel_types() -> dict[type, frozenset[str]]:
+    """The interpreter's kernel class and the instance attributes a genuine kernel has (a candidate's
+    `kernel.rewrite = f` adds one: red team, cheat_rt_seal3_kernel_instance_rewrite)."""
+    try:
+        from triton.runtime.interpreter import InterpretedFunction
+    except ImportError:  # pragma: no cover - very old Triton
+        return {}
+
+    def probe() -> None:
+        pass
+
+    return {InterpretedFunction: frozenset(vars(InterpretedFunction(probe)))}
+
+
+def _trusted_dirs() -> tuple[str, ...]:
+    """Where code the watcher trusts lives: Triton, torch, NumPy, the standard library, kernelwright."""
+    import sysconfig
+
+    import numpy
+    import torch
+    import triton
+
+    paths = sysconfig.get_paths()
+    dirs = [os.path.dirname(str(m.__file__)) for m in (triton, torch, numpy)]
+    dirs += [
+        paths["stdlib"],
+        paths["platstdlib"],
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    ]
+    return tuple(os.path.realpath(d) + os.sep for d in dict.fromkeys(dirs)) + tuple(
+        d + os.sep for d in dict.fromkeys(dirs)
+    )
 
 
 def _numpy_scalars() -> tuple[type, ...]:
@@ -165,8 +246,10 @@ def _private(fn: Any) -> Any:
 
 def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     events, getframe, frames = _EVENTS, _getframe, sys._current_frames
+    code_events, profile_events = _CODE_EVENTS, _PROFILE_EVENTS
     begin_ev, end_ev, open_ev, close_ev, suspend_ev, resume_ev = BEGIN, END, OPEN, CLOSE, SUSPEND, RESUME
     access_ev, np = ACCESS, code.np
+    quiet_ev, watch_ev = QUIET, WATCH
     memmove, memset, buffer, addressof = (
         ctypes.memmove,
         ctypes.memset,
@@ -187,8 +270,223 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     # Memory derived from the data: the inputs, every launch's tensors, what ops on such memory return.
     # An indexing op whose index or mask lies there is a lookup table doing work (strict.DATA_INDEXING).
     d = SimpleNamespace(dirty=set(), pending=[], found=[])
-    indexing = code.indexing
+    indexing, data_indexing, python_in_window = code.indexing, code.data_indexing, PYTHON_IN_WINDOW
     dump = code.dump
+    # The window watcher. While the seal is open, a profile function sees every Python call on this
+    # thread; the candidate's own Python may not run then, since it would read what is open (red team,
+    # third round: a tensor's instance attribute `untyped_storage`, a module's `__eq__` that the
+    # interpreter's `_patch_lang` calls, a kernel's instance `rewrite`, a finalizer run by a free inside
+    # a genuine aten op, a local alias called from a kernel body). Allowed: every file outside the
+    # candidate's directory, and kernel bodies Triton's interpreter compiled from the kernel's source
+    # (`bodies`, collected at its `exec`). Code the candidate makes at run time under a `<string>`-style
+    # name is remembered (`made`) and refused too. A breach shuts the seal for the rest of the window and
+    # is reported (PYTHON_IN_WINDOW); a forward that computes there computes on NaN.
+    w = SimpleNamespace(
+        bodies=set(), made=set(), ok=set(), names=set(), breaches=0, active=False, own=False,
+        quiet=0, granted=[], fast=[], inert={},
+    )  # fmt: skip
+    trusted_dirs, builtin_modules, kernel_types = code.trusted_dirs, code.builtin_modules, code.kernel_types
+    setprofile, linecache, sources = code.setprofile, code.linecache, code.sources
+    rewriter = code.rewriter
+
+    def code_objects(c: Any, out: set, depth: int = 0) -> None:
+        out.add(c)
+        if depth < 8:
+            for k in c.co_consts:
+                if type(k) is type(c):
+                    code_objects(k, out, depth + 1)
+
+    def source_untouched(filename: str) -> bool:
+        """The lines Triton's rewriter read (linecache) are the file's own: the candidate may not feed
+        it other source for a kernel body."""
+        entry = linecache.cache.get(filename)
+        if entry is None or type(entry) is not tuple or len(entry) < 3 or type(entry[2]) is not list:
+            return False
+        text = sources.get(filename)
+        if text is None:  # outside the candidate's files: Triton's own jit functions (tl.sum, tl.cdiv)
+            return filename.startswith(trusted_dirs)
+        return "".join(entry[2]) == text
+
+    def note_code(event: str, args: tuple, frame: Any) -> None:
+        c = args[0] if args else None
+        if c is None or type(c) is not type(frame.f_code):
+            return
+        if (
+            event == "exec"
+            and rewriter is not None
+            and frame.f_code is rewriter[0]
+            and frame.f_globals is rewriter[1]
+            and source_untouched(c.co_filename)
+        ):
+            found: set = set()
+            code_objects(c, found)
+            w.bodies |= found
+            for k in found:
+                w.names.update(k.co_names)
+        elif frame.f_code.co_filename.startswith(private):
+            code_objects(c, w.made)
+
+    def breach() -> None:
+        w.breaches += 1
+        was = effective()
+        s.blocked = True
+        if was:
+            now_sealed()
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        c = frame.f_code
+        if c in w.ok:
+            return
+        name = c.co_filename
+        if (name.startswith(private) and c not in w.bodies) or c in w.made:
+            breach()
+            return
+        w.ok.add(c)
+
+    # -- resting while a vetted body runs -------------------------------------------------------------
+    # Watching every call of an interpreted kernel body costs ~3x (decoder_layer's CPU verdict: 334 s
+    # instead of ~40). A body may run unwatched when nothing it can reach is the candidate's Python:
+    # the launch's kernel and every jit function it reaches are Triton's own, with no instance attribute
+    # a genuine one lacks; every global of their modules is an instance of a class whose methods all
+    # live in trusted files (the interpreter's `_patch_lang` compares every module global, and a
+    # `__eq__` or `__class__` of the candidate's would run); every global a compiled body names is a
+    # number, string, dtype, trusted module, trusted or builtin function, or Triton value, and what it
+    # names on those modules is too. Vetted at every launch (a forward can change its globals between
+    # launches); otherwise the window is watched throughout. The prologue and epilogue of a launch (the
+    # interpreter's argument handling, `_patch_lang`, `rewrite`) are always watched.
+    def trusted_code(c: Any) -> bool:
+        if c is None:
+            return True  # a builtin: no Python
+        name = c.co_filename
+        return name.startswith(trusted_dirs) or (name.startswith("<frozen ") and c not in w.made)
+
+    def inert(t: type) -> bool:
+        """Every method, property and slot the class's MRO defines in Python lives in a trusted file."""
+        known = w.inert.get(t)
+        if known is not None:
+            return bool(known)
+        ok = True
+        for klass in t.__mro__[:-1]:
+            for value in vars(klass).values():
+                for f in (value, getattr(value, "__func__", None), getattr(value, "fget", None),
+                          getattr(value, "fset", None), getattr(value, "__get__", None)):  # fmt: skip
+                    c = getattr(f, "__code__", None)
+                    if c is not None and not trusted_code(c):
+                        ok = False
+        w.inert[t] = ok
+        return ok
+
+    def trusted_module(m: Any, depth: int, out: list) -> bool:
+        ns = vars(m)
+        if any(ns is x for x in out):
+            return True  # vetted in this pass (a cycle: tl -> tl.zeros -> triton.language.standard -> tl)
+        file = ns.get("__file__")
+        if file is None:
+            return ns.get("__name__") in builtin_modules
+        if type(file) is not str or not (file.startswith(trusted_dirs)):
+            return False
+        # what the bodies name on it (tl.load, triton.cdiv) is the module's own, not a replacement
+        out.append(ns)
+        return all(name not in ns or safe_value(ns[name], depth + 1, out, attr=True) for name in w.names)
+
+    def safe_value(v: Any, depth: int, out: list, attr: bool = False) -> bool:
+        t = type(v)
+        if t in plain or t in code.scalars or t is BuiltinFunctionType:
+            return True
+        if t is ModuleType:
+            return attr or trusted_module(v, depth, out)  # a module's own submodule: the same files
+        if t is FunctionType:
+            return trusted_code(v.__code__)
+        if t is type:
+            return inert(v)
+        if issubclass(t, code.triton_types) and triton_own(t):
+            keys = kernel_types.get(t)
+            if keys is None:
+                return True
+            inner = vars(v)
+            return kernel_attrs(inner, keys) and vet_globals(
+                getattr(inner.get("fn"), "__globals__", None), depth + 1, out
+            )
+        if t is MethodType:
+            return trusted_code(getattr(v.__func__, "__code__", None)) and safe_instance(v.__self__)
+        # an object of a class from trusted files (the interpreter's `interpreter_builder`, which its
+        # rewriter gives every body; torch.ops; a trusted module's own values): what a body reaches on
+        # it is that class's own
+        return (attr or trusted_class(t)) and inert(t) and safe_instance(v)
+
+    def trusted_class(t: type) -> bool:
+        module = sys.modules.get(t.__module__)
+        file = getattr(module, "__file__", None) if module is not None else None
+        return type(file) is str and file.startswith(trusted_dirs)
+
+    def safe_instance(v: Any) -> bool:
+        """No instance attribute of `v` shadows a method with the candidate's code or object (a
+        `builder.create_load = f` would run `f` from a body)."""
+        try:
+            ns = object.__getattribute__(v, "__dict__")
+        except AttributeError:
+            return True
+        if type(ns) is not dict:
+            return False
+        for x in dict.values(ns):
+            tx = type(x)
+            if tx is FunctionType:
+                if not trusted_code(x.__code__):
+                    return False
+            elif tx is MethodType:
+                if not trusted_code(getattr(x.__func__, "__code__", None)):
+                    return False
+            elif not inert(tx):
+                return False
+        return True
+
+    def vet_globals(g: Any, depth: int, out: list) -> bool:
+        if any(g is x for x in out):
+            return True
+        if type(g) is not dict or depth > 12:
+            return False
+        out.append(g)
+        for v in dict.values(g):
+            if not inert(type(v)):
+                return False
+        return all(safe_value(dict.__getitem__(g, n), depth, out) for n in w.names if dict.__contains__(g, n))
+
+    def kernel_attrs(inner: dict, keys: frozenset) -> bool:
+        """A kernel's instance attributes: a genuine one's, and plain data beyond them (Triton sets
+        `__doc__` on its own jit functions, e.g. tl.cdiv); no callable of anyone's shadows a method."""
+        return all(k in keys or type(x) in (str, int, float, bool, type(None)) for k, x in inner.items())
+
+    def vet_launch(local: Any) -> list:
+        """The module globals a body of this launch may run with the watcher resting; [] if none."""
+        k = local.get("self_fn")
+        keys = kernel_types.get(type(k))
+        if keys is None or not kernel_attrs(vars(k), keys):
+            return []
+        out: list = []
+        try:
+            ok = vet_globals(getattr(vars(k).get("fn"), "__globals__", None), 0, out)
+        except Exception:  # noqa: BLE001 - anything odd: watched throughout
+            return []
+        return out if ok else []
+
+    def quiet(fn: Any) -> bool:
+        """A body may rest the watcher: one Triton compiled, over globals vetted for this launch."""
+        if type(fn) is not FunctionType or not w.fast or not effective():
+            return False
+        c = fn.__code__
+        return c in w.bodies and c not in w.made and any(fn.__globals__ is g for g in w.fast)
+
+    def watcher(on: bool) -> None:
+        on = on and w.quiet == 0
+        if on == w.active:
+            return
+        w.active, w.own = on, True
+        try:
+            setprofile(watch if on else None)
+        finally:
+            w.own = False
 
     def effective() -> bool:
         return s.opened > 0 and s.suspended == 0 and not s.blocked
@@ -340,10 +638,12 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     def now_open() -> None:
         s.gc_was = gc_enabled()
         gc_disable()  # a gc callback would run the candidate's Python while the seal is open
+        watcher(True)  # and so would anything else of the candidate's: the window watcher
         open_all()
 
     def now_sealed() -> None:
         seal_all()
+        watcher(False)
         if s.gc_was:
             gc_enable()
 
@@ -433,6 +733,12 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
 
     def hook(event: str, args: tuple) -> None:  # noqa: C901 - one event table
         if event not in events:
+            if event in code_events:
+                frame = getframe(1)
+                if frame is not None:
+                    note_code(event, args, frame)
+            elif event in profile_events and w.active and not w.own and effective():
+                breach()  # the watcher replaced while a window is open: nothing is watching any more
             return
         frame = getframe(1)
         if frame is None:
@@ -458,9 +764,11 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                     open_all()
                 elif s.gc_was:
                     gc_enable()
+                watcher(False)
                 s.entries = []
                 s.opened = s.suspended = 0
                 s.blocked = False
+                w.fast, w.granted, w.quiet = [], [], 0
                 d.dirty, d.pending = set(), []
             return
         if s.depth == 0:
@@ -468,6 +776,20 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         if event == access_ev:
             if fcode in code.access and frame.f_globals is code.launch_globals and effective():
                 check_access(*args)
+            return
+        if event in (quiet_ev, watch_ev):
+            if fcode is not code.quiet or frame.f_globals is not code.launch_globals:
+                return
+            if event == quiet_ev:
+                granted = quiet(args[0] if args else None)
+                w.granted.append(granted)
+                if granted:
+                    w.quiet += 1
+                    watcher(False)
+            elif w.granted and w.granted.pop():
+                w.quiet -= 1
+                if effective():
+                    watcher(True)
             return
         if event in (suspend_ev, resume_ev):
             # Candidate callbacks a launch makes (a grid function, pre-run hooks) run sealed.
@@ -495,6 +817,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             if effective() and not was:
                 now_open()
             if effective() and fcode is code.launch:  # its tensors are memory it may touch
+                w.fast = vet_launch(frame.f_locals)
                 found = []
                 tensors(frame.f_locals.get("args"), found)
                 tensors(frame.f_locals.get("kwargs"), found)
@@ -519,12 +842,18 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         s.opened -= 1
         if s.opened == 0:
             s.blocked = False
+            w.fast, w.granted, w.quiet = [], [], 0
         if was and not effective():
             now_sealed()
 
     def report() -> list[str]:
-        """Indexing ops that used data-derived indices since the last report (the worker's only handle)."""
-        found, d.found = d.found, []
-        return found
+        """Pseudo-ops for the op trace since the last report (the worker's only handle): DATA_INDEXING
+        when an indexing op used data-derived indices, PYTHON_IN_WINDOW when the watcher saw the
+        candidate's Python run while the seal was open."""
+        out = [data_indexing] if d.found else []
+        if w.breaches:
+            out.append(python_in_window)
+        d.found, w.breaches = [], 0
+        return out
 
     return hook, report
