@@ -7,10 +7,12 @@ captured right after forward returns, before the device-wide synchronise, which 
 that stream would read. On its own that is a race the kernel won on the H100 (accepted, 2026-11-25),
 so during correctness calls the launch ledger also queues ~1 ms of spinning ahead of any custom launch
 bound for another stream: the unjoined kernel has then certainly not written them (KW-O001
-wrong-output; rejected on the H100 since). The
+wrong-output; rejected on the H100 since). On the H200 under a CPU stress load (2026-12-02,
+benchmarks/results/timing_h200_2026-12-02b) the claimed time fell below the roofline floor first
+(KW-E002 timing-evasion): the unjoined work is not in the timed region either. The
 stream is created through computed names, so the static guard's (soft) side-stream note stays quiet.
 """
-# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output threats=1 device=cuda layer=runtime
+# kernelwright-expect: problem=level1/relu verdict=rejected category=wrong-output|timing-evasion threats=1 device=cuda layer=runtime
 
 import torch
 import triton

@@ -104,6 +104,11 @@ def compare_outputs(
     ]
 
 
+def all_match(expected: list[torch.Tensor], actual: list, override: dict | None, where: str) -> bool:
+    """Every output within tolerance of the expected one."""
+    return all(m.ok for m in compare_outputs(expected, actual, override, where))
+
+
 def inputs_unchanged(original: list, after: list) -> str:
     """'' when every input tensor is bit-identical to what the reference generated (THREATS #9)."""
     for i, (o, a) in enumerate(zip(original, after, strict=False)):

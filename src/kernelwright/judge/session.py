@@ -374,9 +374,7 @@ class CandidateSession:
             self.c.ablation = "output-changed"
             return
         outputs = load_tensors(payload).get("outputs", [])
-        still_right = all(
-            m.ok for m in compare.compare_outputs(target.outputs, outputs, self.tol, "ablation")
-        )
+        still_right = compare.all_match(target.outputs, outputs, self.tol, "ablation")
         self.c.ablation = "output-unchanged" if still_right else "output-changed"
         if still_right:
             self.run.add(
@@ -406,9 +404,7 @@ class CandidateSession:
         got = load_tensors(payload)
 
         def right(outputs: list) -> bool:
-            return bool(outputs) and all(
-                m.ok for m in compare.compare_outputs(target.outputs, outputs, self.tol, "seal probe")
-            )
+            return bool(outputs) and compare.all_match(target.outputs, outputs, self.tol, "seal probe")
 
         import torch
 

@@ -266,7 +266,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     # Sealed memory as disjoint intervals: [start, end, storages kept alive, shadow or None]. A storage
     # that overlaps one already known widens it (red team: a 4-byte alias of x at x's address must not
     # shrink x's entry to 4 bytes, which left the rest of x readable).
-    s = SimpleNamespace(depth=0, opened=0, suspended=0, blocked=False, gc_was=False, entries=[])
+    s = SimpleNamespace(depth=0, opened=0, suspended=0, blocked=False, gc_was=False, entries=[], spans=None)
     # Memory derived from the data: the inputs, every launch's tensors, what ops on such memory return.
     # An indexing op whose index or mask lies there is a lookup table doing work (strict.DATA_INDEXING).
     d = SimpleNamespace(dirty=set(), pending=[], found=[])
@@ -543,6 +543,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                     keep.append(e)
             keep.append([start, end, refs, None])
             s.entries = keep
+            s.spans = None  # check_access's sorted view is stale
 
     def interval(t: Any) -> tuple[int, int] | None:
         st = storage_of(t)
@@ -616,9 +617,14 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         p = p.reshape(-1)
         if p.size == 0:
             return
-        spans = sorted((e[0], e[1]) for e in s.entries)
-        starts = np.array([a for a, _ in spans], dtype=np.uint64)
-        ends = np.array([b for _, b in spans], dtype=np.uint64)
+        if s.spans is None:  # sorted once per change of the entries, not per load/store
+            spans = sorted((e[0], e[1]) for e in s.entries)
+            s.spans = (
+                spans,
+                np.array([a for a, _ in spans], dtype=np.uint64),
+                np.array([b for _, b in spans], dtype=np.uint64),
+            )
+        spans, starts, ends = s.spans
         i = np.searchsorted(starts, p, side="right").astype(np.int64) - 1
         ok = (
             (i >= 0) & (p + np.uint64(size) <= ends[np.maximum(i, 0)])
@@ -766,6 +772,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                     gc_enable()
                 watcher(False)
                 s.entries = []
+                s.spans = None
                 s.opened = s.suspended = 0
                 s.blocked = False
                 w.fast, w.granted, w.quiet = [], [], 0
