@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import traceback
+from pathlib import Path
 from typing import Any
 
 
@@ -106,7 +107,9 @@ def main(argv: list[str]) -> int:
     )
 
     clock = early if early is not None and cuda else Clock.capture(cuda)
-    problem = common.load_module(job.problem_path, "kw_problem")
+    # Module names are the files' own stems (problem, model_new, as KernelBench names them): nothing
+    # judge-specific for the candidate to find in sys.modules (THREATS #26).
+    problem = common.load_module(job.problem_path, Path(job.problem_path).stem)
     ref_model = common.build_model(problem, problem.Model, device)
     ref_state = {k: v.detach().clone() for k, v in ref_model.state_dict().items()}
     del ref_model
@@ -149,7 +152,7 @@ def main(argv: list[str]) -> int:
 
     # -- import the candidate ------------------------------------------------------------------
     try:
-        cand = common.load_module(job.candidate_path, "kw_candidate")
+        cand = common.load_module(job.candidate_path, Path(job.candidate_path).stem)
     except BaseException as exc:  # noqa: BLE001 - anything the import raises is the candidate's fault
         error("import", exc)
         return 0
