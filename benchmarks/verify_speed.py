@@ -225,7 +225,7 @@ def report(doc: dict[str, Any]) -> str:
         )
     summary = doc.get("summary", {})
     if summary:
-        lines += ["", "Medians: " + ", ".join(f"{k} {v} s" for k, v in summary.items())]
+        lines += ["", "Medians: " + ", ".join(f"{k} {v:.2f} s" for k, v in summary.items())]
     if doc.get("suite"):
         lines += [
             "",
