@@ -192,6 +192,9 @@ _mount()
 
 def main() -> None:
     try:
+        from kernelwright import bytecode
+
+        bytecode.enable()  # before torch is imported: where the install has no bytecode (bytecode.py)
         app()
     except BadInput as exc:
         from kernelwright.cli.common import fail

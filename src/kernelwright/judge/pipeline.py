@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kernelwright import environment
+from kernelwright import bytecode, environment
 from kernelwright.errors import BadInput, ProblemError, WorkerProtocolError
 from kernelwright.judge.config import JudgeConfig
 from kernelwright.judge.gpu_lock import GpuLock, NoLock
@@ -222,6 +222,8 @@ def _judge_in(
         # one-shot verdict on 2 cores (docs/BENCHMARKS.md "Verdict speed").
         from kernelwright.judge import compare
         from kernelwright.judge.timing import TimingEvidence
+
+        bytecode.warm()  # a cold bytecode cache: compile what the workers import while they start
 
         _hold(gpu, "share", deadline, run, config)
         post(

@@ -99,9 +99,10 @@ def start_reference(
         }
     (home / "in").mkdir(exist_ok=True)
     (home / "in" / "problem.py").write_text(problem_source, encoding="utf-8")
-    env = scrubbed_env(home / "home", cuda, extra)
+    code_binds, code_env = _bytecode()
+    env = scrubbed_env(home / "home", cuda, {**extra, **code_env})
     spec = JailSpec(
-        ro_binds={str(home / "in"): INPUT_INSIDE},
+        ro_binds={str(home / "in"): INPUT_INSIDE, **code_binds},
         rw_binds=rw,
         gpu=cuda,
         tmpfs_mb=REFERENCE_TMPFS_MB,
@@ -123,9 +124,10 @@ def start_candidate(home: Path, cuda: bool, memory_limit_mb: int | None) -> Work
     """
     _check_work_dir()
     (home / "in").mkdir(exist_ok=True)
-    env = scrubbed_env(home / "home", cuda)
+    code_binds, code_env = _bytecode()
+    env = scrubbed_env(home / "home", cuda, code_env)
     spec = JailSpec(
-        ro_binds={str(home / "in"): INPUT_INSIDE},
+        ro_binds={str(home / "in"): INPUT_INSIDE, **code_binds},
         gpu=cuda,
         tmpfs_mb=CANDIDATE_TMPFS_MB,
         memory_mb=memory_limit_mb or max_worker_memory_mb(),
@@ -139,6 +141,14 @@ def start_candidate(home: Path, cuda: bool, memory_limit_mb: int | None) -> Work
     return Worker(
         "kernelwright.worker.candidate", env=env, cwd=home, memory_limit_mb=memory_limit_mb, jail=spec
     )
+
+
+def _bytecode() -> tuple[dict[str, str], dict[str, str]]:
+    """The judge's bytecode cache for a worker, read-only, where the install has none (bytecode.py)."""
+    from kernelwright import bytecode
+    from kernelwright.sandbox.jail import probe
+
+    return bytecode.worker_binds(jailed=probe().bwrap is not None)
 
 
 def private_dir(worker: Worker, home: Path) -> str:
