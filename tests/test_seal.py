@@ -17,14 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 _SCRIPT = """
-    import math, sys
+    import math, os, sys
     import torch, triton, triton.language as tl
     from kernelwright.worker import seal, strict
     from kernelwright.worker.launches import LaunchLedger
 
     ledger = LaunchLedger()
     ledger.install_triton()
-    seal_report = seal.install(ledger._s.originals, '/nonexistent-private')
+    seal_report = seal.install(ledger._s.originals, os.path.dirname(os.path.abspath(__file__)))
 
     @triton.jit
     def double(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
@@ -69,9 +69,15 @@ _SCRIPT = """
 """
 
 
-def test_sealed_bytes_read_as_nan_outside_kernels_and_ops_and_are_restored() -> None:
+def test_sealed_bytes_read_as_nan_outside_kernels_and_ops_and_are_restored(tmp_path: Path) -> None:
+    # The script is the candidate here: its directory is the private one, so its kernel's body is one
+    # the seal saw Triton compile from the file's own source (a kernel whose source it cannot check,
+    # e.g. one defined in `python -c` code, runs sealed).
+    script = tmp_path / "cand" / "forward.py"
+    script.parent.mkdir()
+    script.write_text(textwrap.dedent(_SCRIPT))
     out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_SCRIPT)],
+        [sys.executable, str(script)],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "TRITON_INTERPRET": "1"},

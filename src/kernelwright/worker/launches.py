@@ -267,7 +267,9 @@ def _guard_interpreter_memory() -> None:
     if original is not None and not getattr(original, "_kw_wrapped", False):
 
         def rewrite_ast(self: Any) -> Any:
-            return _QuietBody(original(self))
+            # Compiled with the seal shut: the def line's default expressions and annotations run
+            # here, and rewriting needs no data.
+            return _QuietBody(_sealed_call(original)(self))
 
         rewrite_ast._kw_wrapped = True  # type: ignore[attr-defined]
         rewriter.rewrite_ast = rewrite_ast  # type: ignore[union-attr]

@@ -137,6 +137,8 @@ def install(originals: list[Any], private_dir: str) -> Callable[[], list[str]]:
         quiet=launches._QuietBody.__call__.__code__,
         sources=_sources(private_dir),
         kernel_types=_kernel_types(),
+        constexpr=__import__("triton.language", fromlist=["constexpr"]).constexpr,
+        builtins=builtins,
         trusted_dirs=_trusted_dirs(),
         builtin_modules=frozenset(sys.builtin_module_names),
     )
@@ -283,9 +285,10 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     # is reported (PYTHON_IN_WINDOW); a forward that computes there computes on NaN.
     w = SimpleNamespace(
         bodies=set(), made=set(), ok=set(), names=set(), breaches=0, active=False, own=False,
-        quiet=0, granted=[], fast=[], inert={},
+        quiet=0, granted=[], fast=None, launch=None, inert={},
     )  # fmt: skip
     trusted_dirs, builtin_modules, kernel_types = code.trusted_dirs, code.builtin_modules, code.kernel_types
+    builtins_dict = vars(code.builtins)
     setprofile, linecache, sources = code.setprofile, code.linecache, code.sources
     rewriter = code.rewriter
 
@@ -319,7 +322,9 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             and source_untouched(c.co_filename)
         ):
             found: set = set()
-            code_objects(c, found)
+            for k in c.co_consts:  # the rewritten def; its defaults' lambdas are not a kernel body
+                if type(k) is type(c) and not k.co_name.startswith("<"):
+                    code_objects(k, found)
             w.bodies |= found
             for k in found:
                 w.names.update(k.co_names)
@@ -401,13 +406,17 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             return trusted_code(v.__code__)
         if t is type:
             return inert(v)
+        if t is code.constexpr:
+            return depth < 12 and safe_value(vars(v).get("value"), depth + 1, out, attr)
         if issubclass(t, code.triton_types) and triton_own(t):
             keys = kernel_types.get(t)
             if keys is None:
                 return True
             inner = vars(v)
-            return kernel_attrs(inner, keys) and vet_globals(
-                getattr(inner.get("fn"), "__globals__", None), depth + 1, out
+            return (
+                kernel_attrs(inner, keys)
+                and defaults_safe(inner.get("fn"), depth, out)
+                and vet_globals(getattr(inner.get("fn"), "__globals__", None), depth + 1, out)
             )
         if t is MethodType:
             return trusted_code(getattr(v.__func__, "__code__", None)) and safe_instance(v.__self__)
@@ -417,9 +426,11 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         return (attr or trusted_class(t)) and inert(t) and safe_instance(v)
 
     def trusted_class(t: type) -> bool:
+        """A class of Triton's own (its interpreter's builder and semantic objects); not NumPy's or
+        torch's (an object-dtype array holds anything)."""
         module = sys.modules.get(t.__module__)
         file = getattr(module, "__file__", None) if module is not None else None
-        return type(file) is str and file.startswith(trusted_dirs)
+        return type(file) is str and file.startswith(code.triton_dir)
 
     def safe_instance(v: Any) -> bool:
         """No instance attribute of `v` shadows a method with the candidate's code or object (a
@@ -448,10 +459,20 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         if type(g) is not dict or depth > 12:
             return False
         out.append(g)
+        b = dict.get(g, "__builtins__", code.builtins)
+        if b is not code.builtins and b is not builtins_dict:
+            return False  # a module's own builtins: `range` in a body would be the candidate's
         for v in dict.values(g):
             if not inert(type(v)):
                 return False
         return all(safe_value(dict.__getitem__(g, n), depth, out) for n in w.names if dict.__contains__(g, n))
+
+    def defaults_safe(fn: Any, depth: int, out: list) -> bool:
+        """A kernel's default arguments reach its body too (red team: a lambda default did the work)."""
+        if type(fn) is not FunctionType:
+            return False
+        values = list(fn.__defaults__ or ()) + list(dict.values(fn.__kwdefaults__ or {}))
+        return all(safe_value(v, depth + 1, out) for v in values)
 
     def kernel_attrs(inner: dict, keys: frozenset) -> bool:
         """A kernel's instance attributes: a genuine one's, and plain data beyond them (Triton sets
@@ -466,7 +487,8 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             return []
         out: list = []
         try:
-            ok = vet_globals(getattr(vars(k).get("fn"), "__globals__", None), 0, out)
+            fn = vars(k).get("fn")
+            ok = defaults_safe(fn, 0, out) and vet_globals(getattr(fn, "__globals__", None), 0, out)
         except Exception:  # noqa: BLE001 - anything odd: watched throughout
             return []
         return out if ok else []
@@ -474,7 +496,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     def quiet(fn: Any) -> bool:
         """A body may rest the watcher: one Triton compiled, over globals vetted for this launch."""
         if type(fn) is not FunctionType or not w.fast or not effective():
-            return False
+            return False  # (w.fast: the globals vetted for this launch, [] when the vet failed)
         c = fn.__code__
         return c in w.bodies and c not in w.made and any(fn.__globals__ is g for g in w.fast)
 
@@ -692,6 +714,8 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         if t is FunctionType:
             c = value.__code__
             return not (c is code.sealed_call or c.co_filename.startswith(code.triton_dir))
+        if t is code.constexpr:  # what it wraps is what the body gets (red team: a candidate __bool__)
+            return depth >= 4 or foreign(vars(value).get("value"), depth + 1)
         return not (issubclass(t, code.triton_types) and triton_own(t))
 
     def python_dispatch(func: Any) -> bool:
@@ -775,7 +799,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
                 s.spans = None
                 s.opened = s.suspended = 0
                 s.blocked = False
-                w.fast, w.granted, w.quiet = [], [], 0
+                w.fast, w.launch, w.granted, w.quiet = None, None, [], 0
                 d.dirty, d.pending = set(), []
             return
         if s.depth == 0:
@@ -788,11 +812,22 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             if fcode is not code.quiet or frame.f_globals is not code.launch_globals:
                 return
             if event == quiet_ev:
+                if w.fast is None and w.launch is not None and effective():
+                    # Vetted now, after the launch's prologue (the grid function, pre-run hooks,
+                    # `_patch_lang`, `rewrite`) and with this body compiled: nothing of the candidate's
+                    # runs between here and the body (red team: a grid function rebound a global after a
+                    # vet at the launch's start). Programs after the first reuse the verdict.
+                    w.fast = vet_launch(w.launch)
                 granted = quiet(args[0] if args else None)
                 w.granted.append(granted)
                 if granted:
                     w.quiet += 1
                     watcher(False)
+                elif effective():
+                    # A body that reaches anything unvetted runs sealed: watching it is not enough, since
+                    # C callables (functools.partial over a ufunc) run without a Python frame (red team).
+                    s.blocked = True
+                    now_sealed()
             elif w.granted and w.granted.pop():
                 w.quiet -= 1
                 if effective():
@@ -824,7 +859,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
             if effective() and not was:
                 now_open()
             if effective() and fcode is code.launch:  # its tensors are memory it may touch
-                w.fast = vet_launch(frame.f_locals)
+                w.fast, w.launch = None, {"self_fn": frame.f_locals.get("self_fn")}
                 found = []
                 tensors(frame.f_locals.get("args"), found)
                 tensors(frame.f_locals.get("kwargs"), found)
@@ -849,7 +884,7 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         s.opened -= 1
         if s.opened == 0:
             s.blocked = False
-            w.fast, w.granted, w.quiet = [], [], 0
+            w.fast, w.launch, w.granted, w.quiet = None, None, [], 0
         if was and not effective():
             now_sealed()
 
