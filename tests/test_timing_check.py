@@ -465,7 +465,9 @@ def test_timed_values_are_compared_in_one_batch_and_the_wrong_call_is_named() ->
 
 
 def test_values_wait_for_their_expected_values_and_compiled_disagreement_is_a_soft_warning() -> None:
-    ev = TimingEvidence(meta=meta(), plan=TimingPlan(warmup=0, calls=2, seed_base=0, positions=4, full=8, rng=1))
+    ev = TimingEvidence(
+        meta=meta(), plan=TimingPlan(warmup=0, calls=2, seed_base=0, positions=4, full=8, rng=1)
+    )
     run = RunRecord()
     ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "candidate", run)
     ev.check_values(run)  # eager's values for call 0 are not in yet: kept, not counted
