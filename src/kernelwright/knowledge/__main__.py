@@ -14,7 +14,7 @@ from kernelwright.knowledge.trace import child_main
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 2 or args[0] != "trace":
-        print("usage: python -m kernelwright.knowledge trace PROBLEM [PROBLEM ...]", file=sys.stderr)
+        sys.stderr.write("usage: python -m kernelwright.knowledge trace PROBLEM [PROBLEM ...]\n")
         return 2
     return child_main(args[1:])
 
