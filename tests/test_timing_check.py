@@ -260,7 +260,7 @@ def drive(
             cand, Timed(index=j, ms=cand_ms * (1 + 0.001 * (j % 5)), host_ms=1.0, numels=(4,)), "candidate"
         )
         value = float(j) + (100.0 if j == wrong_at else 0.0)
-        ev.on_values(Values(index=j), dump_tensors([torch.full((4,), value)]), "candidate", run)
+        ev.on_values(Values(index=j), dump_tensors([torch.full((4,), value)]), "candidate")
         if not cand.replies[-1].more:
             break
     ev.check_values(run)  # as the session does when the candidate's loop ends
@@ -302,7 +302,7 @@ def test_each_candidate_round_sits_between_two_reference_rounds() -> None:
         before = len(ref.log)
         ev.on_timed(cand, Timed(index=j, ms=0.01, host_ms=1.0, numels=(4,)), "candidate")
         order += [f"cand {j}"] + ref.log[before:]  # the reference runs before the parent answers call j
-        ev.on_values(Values(index=j), dump_tensors([torch.full((4,), float(j))]), "candidate", RunRecord())
+        ev.on_values(Values(index=j), dump_tensors([torch.full((4,), float(j))]), "candidate")
         if not cand.replies[-1].more:
             break
     first_cand = order.index("cand 2")
@@ -326,7 +326,7 @@ def test_noisy_samples_run_to_the_call_cap(monkeypatch: pytest.MonkeyPatch) -> N
     for j in range(ev.plan.loop.total):
         noisy = 0.01 * (1 + 0.5 * ((j * 7919) % 13) / 13)  # IQR/median ~25%: the CI never gets to 1%
         ev.on_timed(cand, Timed(index=j, ms=noisy, host_ms=1.0, numels=(4,)), "candidate")
-        ev.on_values(Values(index=j), dump_tensors([torch.full((4,), float(j))]), "candidate", run)
+        ev.on_values(Values(index=j), dump_tensors([torch.full((4,), float(j))]), "candidate")
         if not cand.replies[-1].more:
             break
     ev.check_values(run)
@@ -469,11 +469,11 @@ def test_values_wait_for_their_expected_values_and_compiled_disagreement_is_a_so
         meta=meta(), plan=TimingPlan(warmup=0, calls=2, seed_base=0, positions=4, full=8, rng=1)
     )
     run = RunRecord()
-    ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "candidate", run)
+    ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "candidate")
     ev.check_values(run)  # eager's values for call 0 are not in yet: kept, not counted
     assert "candidate" not in ev.series or ev.series["candidate"].checked == 0
-    ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "eager", None)
-    ev.on_values(Values(index=0), dump_tensors([torch.zeros(4)]), "compiled", None)
+    ev.on_values(Values(index=0), dump_tensors([torch.ones(4)]), "eager")
+    ev.on_values(Values(index=0), dump_tensors([torch.zeros(4)]), "compiled")
     ev.check_values(run)
     assert ev.series["candidate"].checked == 1 and ev.series["compiled"].checked == 1
     assert [(r.code, r.severity) for r in run.reasons] == [("KW-W002", "soft")]

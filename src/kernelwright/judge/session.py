@@ -235,7 +235,7 @@ class CandidateSession:
 
     def _on_values(self, msg: Values, payload: bytes) -> bool:
         assert self.evidence is not None
-        self.evidence.on_values(msg, payload, "candidate", self.run)
+        self.evidence.on_values(msg, payload, "candidate")
         return False
 
     def _on_done(self, msg: Done, payload: bytes) -> bool:

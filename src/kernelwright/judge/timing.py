@@ -178,8 +178,6 @@ def sample_positions(seed: int, n: int, k: int) -> list[int]:
     index. It was not what made the H200's ~16 ms per call: that stayed after this change
     (benchmarks/results/timing_library_h200_2026-12-02, `ref_loop_ms`), except for argmax (1.1 ms),
     whose output is checked whole; `gate_ms` and `call_host_ms` in the verdict are there to find it."""
-    import torch
-
     g = torch.Generator().manual_seed(seed)
     if n <= 4 * k:
         idx = torch.randperm(n, generator=g)[:k].sort().values
@@ -351,7 +349,6 @@ class TimingEvidence:
     _retry_from: int | None = None
     _first_evidence: tuple[str, str] | None = None
     _unchecked: dict[str, list[tuple[int, list]]] = field(default_factory=dict)  # see on_values
-    _run: RunRecord | None = None
 
     def _positions(self, index: int, numels: list[int]) -> list:
         if index not in self.positions:
@@ -380,7 +377,7 @@ class TimingEvidence:
         self._last[role] = now
         self.series.setdefault(who, Series()).add(msg, interval, len(self.rounds) - 1)
 
-    def on_values(self, msg: Values, payload: bytes | bytearray, who: str, run: RunRecord | None) -> None:
+    def on_values(self, msg: Values, payload: bytes | bytearray, who: str) -> None:
         """A worker's checked values of timed call `msg.index`: eager's are the expected values of that
         index; the candidate's and compiled's are kept and compared in batches (`check_values`), not
         here: comparing each call's 4096 values before answering the next call cost ~13 ms a call on
@@ -394,15 +391,12 @@ class TimingEvidence:
         if who == "eager" and j not in self.expected:
             self.expected[j] = values
             return
-        if run is not None:
-            self._run = run
         self._unchecked.setdefault(who, []).append((j, values))
 
-    def check_values(self, run: RunRecord | None = None) -> None:
+    def check_values(self, run: RunRecord | None) -> None:
         """Compare every kept timed call whose expected values are in (module docstring: every timed
         call is checked): one comparison over all of them per series, then call by call only to name
         the first wrong call."""
-        run = run or self._run
         for who, items in self._unchecked.items():
             ready = [(j, v) for j, v in items if j in self.expected]
             self._unchecked[who] = [(j, v) for j, v in items if j not in self.expected]
@@ -522,7 +516,7 @@ class TimingEvidence:
         values, payload = from_reference(self.ref, self.ref_timeout(), "timing the reference")
         if not isinstance(values, Values) or values.index != msg.index:
             raise RuntimeError("the reference sent something other than the values of its timed call")
-        self.on_values(values, payload, who, None)
+        self.on_values(values, payload, who)
 
     def close_reference(self) -> None:
         """End the reference's timed loop (after the last round, or when the candidate stopped early)."""

@@ -367,21 +367,25 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
         name = c.co_filename
         return name.startswith(trusted_dirs) or (name.startswith("<frozen ") and c not in w.made)
 
-    def inert(t: type) -> bool:
-        """Every method, property and slot the class's MRO defines in Python lives in a trusted file."""
-        known = w.inert.get(t)
-        if known is not None:
-            return bool(known)
-        ok = True
+    def class_code(t: type, skip: tuple = ()) -> Any:
+        """The code of every method, property and descriptor the class's MRO defines in Python (below
+        `object`, leaving out the classes in `skip`)."""
         for klass in t.__mro__[:-1]:
+            if klass in skip:
+                continue
             for value in vars(klass).values():
                 for f in (value, getattr(value, "__func__", None), getattr(value, "fget", None),
                           getattr(value, "fset", None), getattr(value, "__get__", None)):  # fmt: skip
                     c = getattr(f, "__code__", None)
-                    if c is not None and not trusted_code(c):
-                        ok = False
-        w.inert[t] = ok
-        return ok
+                    if c is not None:
+                        yield c
+
+    def inert(t: type) -> bool:
+        """Every method, property and slot the class's MRO defines in Python lives in a trusted file."""
+        known = w.inert.get(t)
+        if known is None:
+            known = w.inert[t] = all(trusted_code(c) for c in class_code(t))
+        return bool(known)
 
     def trusted_module(m: Any, depth: int, out: list) -> bool:
         ns = vars(m)
@@ -690,15 +694,10 @@ def _make_hook(code: Any) -> Any:  # noqa: C901 - one event table
     def triton_own(t: type) -> bool:
         """A class of Triton's own: every class of its MRO below `object` defines its methods in Triton
         (a candidate's subclass of `tl.constexpr` could define `__add__` for the kernel body to run)."""
-        for klass in t.__mro__[:-1]:
-            if klass in code.stdlib_bases:
-                continue
-            for value in vars(klass).values():
-                f = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
-                c = getattr(f, "__code__", None)
-                if c is not None and c is not code.launch and not c.co_filename.startswith(code.triton_dir):
-                    return False  # (the launch ledger's wrapper stands in for Triton's own `run`)
-        return True
+        return all(  # (the launch ledger's wrapper stands in for Triton's own `run`)
+            c is code.launch or c.co_filename.startswith(code.triton_dir)
+            for c in class_code(t, code.stdlib_bases)
+        )
 
     def foreign(value: Any, depth: int = 0) -> bool:
         """Anything a launch is given that is not a plain tensor, number, string, dtype, Triton value or
